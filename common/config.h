@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* The configuration: a JSON file (see config/ecr-credd.conf.example and the man page)
+ * or the zero-config default.  Parsing checks shape and values and reports every
+ * problem with the file name, the JSON path and what was expected, e.g.
+ *   /etc/ecr-credd/config.json: registries[1].region: expected a string
+ * Sink objects are kept as JSON: each sink module validates its own keys. */
+#ifndef ECD_CONFIG_H
+#define ECD_CONFIG_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+struct config_refresh {
+    int64_t before_expiry_ms; /* 0: half the token's lifetime */
+    int64_t jitter_ms;        /* default 10 min */
+    int64_t retry_min_ms;     /* default 5 s */
+    int64_t retry_max_ms;     /* default 5 min */
+};
+
+struct config_registry {
+    char *where;          /* owned; "registries[0]" (for messages) */
+    char *region;         /* owned; NULL: from the AWS environment/profile */
+    char **registry_ids;  /* owned; 12-digit account ids; may be empty: caller's own */
+    size_t n_registry_ids;
+    char *profile;        /* owned; NULL: AWS_PROFILE/default chain */
+};
+
+struct config_sink {
+    char *where; /* owned; "sinks[0]" */
+    char *type;  /* owned; "docker", ... */
+    char *name;  /* owned; "name" key, or "<type>-<index>" */
+    cJSON *node; /* owned; the sink's whole object */
+};
+
+struct config {
+    char *path; /* owned; NULL for the zero-config default */
+    struct config_refresh refresh;
+    struct config_registry *registries; /* owned */
+    size_t n_registries;
+    struct config_sink *sinks; /* owned */
+    size_t n_sinks;
+};
+
+/* Parse text (len bytes; need not be NUL-terminated); `name` is used in messages.
+ * Errors are logged (log.h) and returned as ECD_ECONFIG. */
+ECD_MUST_CHECK enum ecd_status config_parse(const char *text, size_t len, const char *name,
+                                            struct config **out);
+/* Read and parse a file (missing or unreadable: ECD_ECONFIG with the OS reason). */
+ECD_MUST_CHECK enum ecd_status config_load_file(const char *path, struct config **out);
+/* The zero-config default: one registry (AWS_ECR_REGISTRY_IDS, comma-separated, if
+ * set and valid, else the caller's own) and one docker sink with no path (the sink
+ * then uses $DOCKER_CONFIG or $HOME/.docker).  `getenv_fn` is injectable for tests. */
+ECD_MUST_CHECK enum ecd_status config_default(const char *(*getenv_fn)(const char *),
+                                              struct config **out);
+void config_free(struct config *c); /* NULL is fine */
+
+#endif
