@@ -1,0 +1,653 @@
+/* SPDX-License-Identifier: MIT */
+/* The JSON configuration and the zero-config default; see config.h.  Each check
+ * fails with the first problem, logged once here, as "<file>: <path>: <what>". */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "duration.h"
+#include "jsonutil.h"
+#include "log.h"
+
+#define CONFIG_MAX_FILE (1024 * 1024)
+/* GetAuthorizationToken takes 1..10 registryIds (protocols.md 1.1). */
+#define CONFIG_MAX_IDS       10
+#define CONFIG_MAX_SINK_NAME 64
+#define CONFIG_MAX_SINK_TYPE 32
+#define CONFIG_MAX_REGION    64
+
+static const char *const top_keys[] = {"refresh", "registries", "sinks", NULL};
+static const char *const refresh_keys[] = {"before_expiry", "jitter", "retry_min", "retry_max",
+                                           NULL};
+static const char *const registry_keys[] = {"region", "registry_ids", "profile", NULL};
+
+static void refresh_defaults(struct config_refresh *r)
+{
+    r->before_expiry_ms = 0;
+    r->jitter_ms = 10 * 60 * 1000;
+    r->retry_min_ms = 5 * 1000;
+    r->retry_max_ms = 5 * 60 * 1000;
+}
+
+/* strdup that reports through the status enum. */
+static enum ecd_status dup_str(const char *s, char **out)
+{
+    *out = strdup(s);
+    return *out ? ECD_OK : ECD_ENOMEM;
+}
+
+static int is_account_id(const char *s, size_t len)
+{
+    if (len != 12)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* Regions go into host names (api.ecr.<region>.amazonaws.com), so only the
+ * characters region names use are let through. */
+static int is_region(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (!n || n > CONFIG_MAX_REGION || s[0] == '-' || s[n - 1] == '-')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+            return 0;
+    return 1;
+}
+
+static int is_sink_type(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (!n || n > CONFIG_MAX_SINK_TYPE)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+              s[i] == '_'))
+            return 0;
+    return 1;
+}
+
+/* Sink names appear in logs, journal fields and metrics labels: no control
+ * characters, and short. */
+static int is_sink_name(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (!n || n > CONFIG_MAX_SINK_NAME)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
+/* obj[key], when present, as a duration: a string (duration.h) or a whole number
+ * of seconds. */
+static enum ecd_status get_duration(struct jsonutil_err *e, const cJSON *obj, const char *path,
+                                    const char *key, int64_t *out_ms)
+{
+    char where[JSONUTIL_PATH_MAX];
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    const char *why = NULL;
+
+    if (!item)
+        return ECD_OK;
+    jsonutil_path_key(where, sizeof(where), path, key);
+    if (cJSON_IsString(item) && item->valuestring) {
+        if (duration_parse(item->valuestring, out_ms, &why))
+            return jsonutil_fail(e, where, "invalid duration \"%.40s\": %s", item->valuestring,
+                                 why);
+        return ECD_OK;
+    }
+    if (cJSON_IsNumber(item)) {
+        if (duration_from_seconds(item->valuedouble, out_ms, &why))
+            return jsonutil_fail(e, where, "invalid duration %g: %s", item->valuedouble, why);
+        return ECD_OK;
+    }
+    return jsonutil_fail(e, where, "expected a duration such as \"90s\" or \"1h30m\"");
+}
+
+static enum ecd_status parse_refresh(struct jsonutil_err *e, const cJSON *root,
+                                     struct config_refresh *r)
+{
+    const cJSON *obj = NULL;
+    char a[DURATION_FORMAT_MAX], b[DURATION_FORMAT_MAX];
+    enum ecd_status st;
+
+    st = jsonutil_get_object(e, root, "", "refresh", JSONUTIL_OPTIONAL, &obj);
+    if (st || !obj)
+        return st;
+    st = jsonutil_check_keys(e, obj, "refresh", refresh_keys);
+    if (!st)
+        st = get_duration(e, obj, "refresh", "before_expiry", &r->before_expiry_ms);
+    if (!st)
+        st = get_duration(e, obj, "refresh", "jitter", &r->jitter_ms);
+    if (!st)
+        st = get_duration(e, obj, "refresh", "retry_min", &r->retry_min_ms);
+    if (!st)
+        st = get_duration(e, obj, "refresh", "retry_max", &r->retry_max_ms);
+    if (st)
+        return st;
+    /* Backoff doubles from retry_min: from 0 it would retry in a tight loop. */
+    if (r->retry_min_ms <= 0)
+        return jsonutil_fail(e, "refresh.retry_min", "must be greater than 0");
+    if (r->retry_min_ms > r->retry_max_ms) {
+        duration_format(r->retry_min_ms, a, sizeof(a));
+        duration_format(r->retry_max_ms, b, sizeof(b));
+        return jsonutil_fail(e, "refresh", "retry_min (%s) must not be greater than retry_max (%s)",
+                             a, b);
+    }
+    return ECD_OK;
+}
+
+static enum ecd_status parse_registry_ids(struct jsonutil_err *e, const cJSON *arr,
+                                          const char *path, struct config_registry *r)
+{
+    char where[JSONUTIL_PATH_MAX];
+    size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
+    enum ecd_status st;
+
+    if (!n)
+        return jsonutil_fail(e, path, "expected at least one account id");
+    if (n > CONFIG_MAX_IDS)
+        return jsonutil_fail(e, path, "at most %d account ids per registry entry (the API's limit)",
+                             CONFIG_MAX_IDS);
+    r->registry_ids = calloc(n, sizeof(*r->registry_ids));
+    if (!r->registry_ids)
+        return ECD_ENOMEM;
+    for (const cJSON *it = arr->child; it; it = it->next, i++) {
+        jsonutil_path_index(where, sizeof(where), path, i);
+        st = jsonutil_expect(e, it, where, JSONUTIL_STRING);
+        if (st)
+            return st;
+        if (!is_account_id(it->valuestring, strlen(it->valuestring)))
+            return jsonutil_fail(e, where, "expected 12 digits (an AWS account id), got \"%.20s\"",
+                                 it->valuestring);
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(r->registry_ids[j], it->valuestring))
+                return jsonutil_fail(e, where, "repeats %s[%zu]", path, j);
+        st = dup_str(it->valuestring, &r->registry_ids[i]);
+        if (st)
+            return st;
+        r->n_registry_ids = i + 1;
+    }
+    return ECD_OK;
+}
+
+static enum ecd_status parse_registry(struct jsonutil_err *e, const cJSON *node, size_t i,
+                                      struct config_registry *r)
+{
+    char where[JSONUTIL_PATH_MAX], sub[JSONUTIL_PATH_MAX];
+    const char *region = NULL, *profile = NULL;
+    const cJSON *ids = NULL;
+    enum ecd_status st;
+
+    jsonutil_path_index(where, sizeof(where), "registries", i);
+    st = dup_str(where, &r->where);
+    if (!st)
+        st = jsonutil_expect(e, node, where, JSONUTIL_OBJECT);
+    if (!st)
+        st = jsonutil_check_keys(e, node, where, registry_keys);
+    if (!st)
+        st = jsonutil_get_string(e, node, where, "region", JSONUTIL_OPTIONAL, &region);
+    if (!st)
+        st = jsonutil_get_array(e, node, where, "registry_ids", JSONUTIL_OPTIONAL, &ids);
+    if (!st)
+        st = jsonutil_get_string(e, node, where, "profile", JSONUTIL_OPTIONAL, &profile);
+    if (st)
+        return st;
+    if (region) {
+        jsonutil_path_key(sub, sizeof(sub), where, "region");
+        if (!is_region(region))
+            return jsonutil_fail(e, sub, "expected a region name such as \"eu-west-1\"");
+        st = dup_str(region, &r->region);
+        if (st)
+            return st;
+    }
+    if (ids) {
+        jsonutil_path_key(sub, sizeof(sub), where, "registry_ids");
+        st = parse_registry_ids(e, ids, sub, r);
+        if (st)
+            return st;
+    }
+    if (profile) {
+        jsonutil_path_key(sub, sizeof(sub), where, "profile");
+        if (!*profile)
+            return jsonutil_fail(e, sub, "expected a profile name, not \"\"");
+        st = dup_str(profile, &r->profile);
+    }
+    return st;
+}
+
+static enum ecd_status parse_registries(struct jsonutil_err *e, const cJSON *root, struct config *c)
+{
+    const cJSON *arr = NULL;
+    size_t n, i = 0;
+    enum ecd_status st;
+
+    st = jsonutil_get_array(e, root, "", "registries", JSONUTIL_OPTIONAL, &arr);
+    if (st)
+        return st;
+    n = arr ? (size_t)cJSON_GetArraySize(arr) : 1;
+    if (!n)
+        return jsonutil_fail(e, "registries", "expected at least one registry");
+    c->registries = calloc(n, sizeof(*c->registries));
+    if (!c->registries)
+        return ECD_ENOMEM;
+    if (!arr) {
+        /* No "registries": the caller's own, region from the AWS environment. */
+        c->n_registries = 1;
+        return dup_str("registries[0]", &c->registries[0].where);
+    }
+    for (const cJSON *it = arr->child; it; it = it->next, i++) {
+        c->n_registries = i + 1; /* so config_free() sees what parse_registry() set */
+        st = parse_registry(e, it, i, &c->registries[i]);
+        if (st)
+            return st;
+    }
+    return ECD_OK;
+}
+
+static enum ecd_status parse_sink(struct jsonutil_err *e, const cJSON *node, size_t i,
+                                  struct config_sink *s)
+{
+    char where[JSONUTIL_PATH_MAX], sub[JSONUTIL_PATH_MAX], dflt[CONFIG_MAX_SINK_TYPE + 32];
+    const char *type = NULL, *name = NULL;
+    enum ecd_status st;
+
+    jsonutil_path_index(where, sizeof(where), "sinks", i);
+    st = dup_str(where, &s->where);
+    if (!st)
+        st = jsonutil_expect(e, node, where, JSONUTIL_OBJECT);
+    /* The sink module checks which keys it knows; a key given twice would be
+     * ambiguous for any of them. */
+    if (!st)
+        st = jsonutil_check_unique(e, node, where);
+    if (!st)
+        st = jsonutil_get_string(e, node, where, "type", JSONUTIL_REQUIRED, &type);
+    if (!st)
+        st = jsonutil_get_string(e, node, where, "name", JSONUTIL_OPTIONAL, &name);
+    if (st)
+        return st;
+    jsonutil_path_key(sub, sizeof(sub), where, "type");
+    if (!is_sink_type(type))
+        return jsonutil_fail(e, sub, "expected a sink type such as \"docker\"");
+    if (name) {
+        jsonutil_path_key(sub, sizeof(sub), where, "name");
+        if (!is_sink_name(name))
+            return jsonutil_fail(e, sub,
+                                 "expected a name of 1 to %d characters without control characters",
+                                 CONFIG_MAX_SINK_NAME);
+    } else {
+        snprintf(dflt, sizeof(dflt), "%s-%zu", type, i);
+        name = dflt;
+    }
+    st = dup_str(type, &s->type);
+    if (!st)
+        st = dup_str(name, &s->name);
+    return st;
+}
+
+struct name_pos {
+    const char *name;
+    size_t idx;
+};
+
+static int name_pos_cmp(const void *a, const void *b)
+{
+    const struct name_pos *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+
+    if (c)
+        return c;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Names identify sinks in logs and metrics, so they must differ.  Sorting keeps a
+ * file with many sinks from costing n^2 comparisons; the pair reported is the
+ * first repetition in file order. */
+static enum ecd_status check_sink_names(struct jsonutil_err *e, const struct config *c)
+{
+    struct name_pos *v;
+    size_t first = 0, dup = 0, n = c->n_sinks;
+    int found = 0;
+    char sub[JSONUTIL_PATH_MAX];
+
+    if (n < 2)
+        return ECD_OK;
+    v = malloc(n * sizeof(*v));
+    if (!v)
+        return ECD_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        v[i].name = c->sinks[i].name;
+        v[i].idx = i;
+    }
+    qsort(v, n, sizeof(*v), name_pos_cmp);
+    for (size_t i = 1; i < n; i++) {
+        if (strcmp(v[i].name, v[i - 1].name) || (i >= 2 && !strcmp(v[i].name, v[i - 2].name)))
+            continue;
+        if (!found || v[i].idx < dup) {
+            found = 1;
+            first = v[i - 1].idx;
+            dup = v[i].idx;
+        }
+    }
+    free(v);
+    if (!found)
+        return ECD_OK;
+    if (cJSON_GetObjectItemCaseSensitive(c->sinks[dup].node, "name")) {
+        jsonutil_path_key(sub, sizeof(sub), c->sinks[dup].where, "name");
+        return jsonutil_fail(e, sub, "\"%s\" is already used by %s", c->sinks[dup].name,
+                             c->sinks[first].where);
+    }
+    return jsonutil_fail(e, c->sinks[dup].where,
+                         "the default name \"%s\" is already used by %s; set \"name\"",
+                         c->sinks[dup].name, c->sinks[first].where);
+}
+
+static enum ecd_status default_sink(struct config_sink *s)
+{
+    enum ecd_status st;
+
+    st = dup_str("sinks[0]", &s->where);
+    if (!st)
+        st = dup_str("docker", &s->type);
+    if (!st)
+        st = dup_str("docker-0", &s->name);
+    if (st)
+        return st;
+    s->node = cJSON_CreateObject();
+    if (!s->node || !cJSON_AddStringToObject(s->node, "type", "docker"))
+        return ECD_ENOMEM;
+    return ECD_OK;
+}
+
+static enum ecd_status parse_sinks(struct jsonutil_err *e, cJSON *root, struct config *c)
+{
+    const cJSON *found = NULL;
+    cJSON *arr, *next;
+    size_t n, i = 0;
+    enum ecd_status st;
+
+    st = jsonutil_get_array(e, root, "", "sinks", JSONUTIL_OPTIONAL, &found);
+    if (st)
+        return st;
+    n = found ? (size_t)cJSON_GetArraySize(found) : 1;
+    if (!n)
+        return jsonutil_fail(e, "sinks", "expected at least one sink");
+    c->sinks = calloc(n, sizeof(*c->sinks));
+    if (!c->sinks)
+        return ECD_ENOMEM;
+    if (!found) {
+        c->n_sinks = 1;
+        return default_sink(&c->sinks[0]);
+    }
+    arr = cJSON_GetObjectItemCaseSensitive(root, "sinks"); /* the same node, writable */
+    for (cJSON *it = arr->child; it; it = next, i++) {
+        next = it->next;
+        c->n_sinks = i + 1;
+        st = parse_sink(e, it, i, &c->sinks[i]);
+        if (st)
+            return st;
+        /* The sink keeps its object; moving it out of the tree spares a copy. */
+        c->sinks[i].node = cJSON_DetachItemViaPointer(arr, it);
+    }
+    return check_sink_names(e, c);
+}
+
+static void log_failure(enum ecd_status st, const struct jsonutil_err *e, const char *name)
+{
+    if (st == ECD_ENOMEM)
+        log_error("%s: out of memory", name);
+    else if (st)
+        log_error("%s", e->msg);
+}
+
+enum ecd_status config_parse(const char *text, size_t len, const char *name, struct config **out)
+{
+    struct jsonutil_err e;
+    struct config *c = NULL;
+    cJSON *root = NULL;
+    enum ecd_status st;
+
+    if (!out || (!text && len))
+        return ECD_EINVAL;
+    *out = NULL;
+    if (!name)
+        name = "config";
+    jsonutil_err_init(&e, name, ECD_ECONFIG);
+    c = calloc(1, sizeof(*c));
+    if (!c) {
+        st = ECD_ENOMEM;
+        goto out;
+    }
+    refresh_defaults(&c->refresh);
+    st = dup_str(name, &c->path);
+    if (st)
+        goto out;
+    st = jsonutil_parse(&e, text ? text : "", len, &root);
+    if (st)
+        goto out;
+    if (!cJSON_IsObject(root)) {
+        st = jsonutil_fail(&e, NULL, "expected an object at the top level");
+        goto out;
+    }
+    st = jsonutil_check_keys(&e, root, "", top_keys);
+    if (!st)
+        st = parse_refresh(&e, root, &c->refresh);
+    if (!st)
+        st = parse_registries(&e, root, c);
+    if (!st)
+        st = parse_sinks(&e, root, c);
+    if (st)
+        goto out;
+    *out = c;
+    c = NULL;
+out:
+    log_failure(st, &e, name);
+    config_free(c);
+    /* The file may carry secrets for some sink (an API key): wipe what is left. */
+    jsonutil_delete_wiped(root);
+    return st;
+}
+
+enum ecd_status config_load_file(const char *path, struct config **out)
+{
+    char chunk[16384];
+    struct buf text;
+    enum ecd_status st = ECD_OK;
+    int fd;
+
+    if (!path || !out)
+        return ECD_EINVAL;
+    *out = NULL;
+    buf_init(&text, CONFIG_MAX_FILE);
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        log_error("%s: cannot open: %s", path, strerror(errno));
+        st = ECD_ECONFIG;
+        goto out;
+    }
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            log_error("%s: cannot read: %s", path, strerror(errno));
+            st = ECD_ECONFIG;
+            goto out;
+        }
+        if (n == 0)
+            break;
+        if ((size_t)n > CONFIG_MAX_FILE - text.len) {
+            log_error("%s: larger than %d KiB", path, CONFIG_MAX_FILE / 1024);
+            st = ECD_ECONFIG;
+            goto out;
+        }
+        st = buf_append(&text, chunk, (size_t)n);
+        if (st) {
+            log_error("%s: out of memory", path);
+            goto out;
+        }
+    }
+    st = config_parse(buf_str(&text), text.len, path, out);
+out:
+    if (fd >= 0)
+        close(fd);
+    OPENSSL_cleanse(chunk, sizeof(chunk));
+    buf_wipe(&text);
+    return st;
+}
+
+static const char *real_getenv(const char *name)
+{
+    return getenv(name);
+}
+
+/* AWS_ECR_REGISTRY_IDS, the old Rancher updater's variable: "id, id, ...".  A
+ * variable that is set but blank counts as unset (templates often leave it so). */
+static enum ecd_status env_registry_ids(const char *var, const char *v, struct config_registry *r)
+{
+    struct jsonutil_err e;
+    size_t n = 1, item = 0;
+    const char *p;
+    enum ecd_status st = ECD_OK;
+
+    jsonutil_err_init(&e, var, ECD_ECONFIG);
+    if (!v || !v[strspn(v, " \t")])
+        return ECD_OK;
+    for (p = v; *p; p++)
+        if (*p == ',')
+            n++;
+    if (n > CONFIG_MAX_IDS) {
+        st = jsonutil_fail(&e, NULL, "at most %d account ids (the API's limit)", CONFIG_MAX_IDS);
+        goto out;
+    }
+    r->registry_ids = calloc(n, sizeof(*r->registry_ids));
+    if (!r->registry_ids) {
+        st = ECD_ENOMEM;
+        goto out;
+    }
+    for (p = v;; p++, item++) {
+        const char *end = strchr(p, ',');
+        size_t len;
+
+        if (!end)
+            end = p + strlen(p);
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        len = (size_t)(end - p);
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        if (!len) {
+            st = jsonutil_fail(&e, NULL, "item %zu is empty", item + 1);
+            goto out;
+        }
+        if (!is_account_id(p, len)) {
+            st =
+                jsonutil_fail(&e, NULL, "item %zu \"%.*s\": expected 12 digits (an AWS account id)",
+                              item + 1, len > 20 ? 20 : (int)len, p);
+            goto out;
+        }
+        for (size_t j = 0; j < item; j++) {
+            if (!memcmp(r->registry_ids[j], p, 12)) {
+                st = jsonutil_fail(&e, NULL, "item %zu repeats item %zu", item + 1, j + 1);
+                goto out;
+            }
+        }
+        r->registry_ids[item] = strndup(p, len);
+        if (!r->registry_ids[item]) {
+            st = ECD_ENOMEM;
+            goto out;
+        }
+        r->n_registry_ids = item + 1;
+        if (!*end)
+            break;
+        p = end;
+    }
+out:
+    log_failure(st, &e, var);
+    return st;
+}
+
+enum ecd_status config_default(const char *(*getenv_fn)(const char *), struct config **out)
+{
+    struct config *c;
+    enum ecd_status st;
+
+    if (!out)
+        return ECD_EINVAL;
+    *out = NULL;
+    if (!getenv_fn)
+        getenv_fn = real_getenv;
+    c = calloc(1, sizeof(*c));
+    if (!c) {
+        log_error("default configuration: out of memory");
+        return ECD_ENOMEM;
+    }
+    refresh_defaults(&c->refresh);
+    c->registries = calloc(1, sizeof(*c->registries));
+    c->sinks = calloc(1, sizeof(*c->sinks));
+    st = c->registries && c->sinks ? ECD_OK : ECD_ENOMEM;
+    if (!st) {
+        c->n_registries = 1;
+        c->n_sinks = 1;
+        st = dup_str("registries[0]", &c->registries[0].where);
+    }
+    if (!st)
+        st = default_sink(&c->sinks[0]);
+    if (st) {
+        log_error("default configuration: out of memory");
+        goto out;
+    }
+    /* Logs its own failure, naming the variable. */
+    st = env_registry_ids("AWS_ECR_REGISTRY_IDS", getenv_fn("AWS_ECR_REGISTRY_IDS"),
+                          &c->registries[0]);
+    if (st)
+        goto out;
+    *out = c;
+    c = NULL;
+out:
+    config_free(c);
+    return st;
+}
+
+void config_free(struct config *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; c->registries && i < c->n_registries; i++) {
+        struct config_registry *r = &c->registries[i];
+
+        free(r->where);
+        free(r->region);
+        for (size_t j = 0; j < r->n_registry_ids; j++)
+            free(r->registry_ids[j]);
+        free(r->registry_ids);
+        free(r->profile);
+    }
+    free(c->registries);
+    for (size_t i = 0; c->sinks && i < c->n_sinks; i++) {
+        free(c->sinks[i].where);
+        free(c->sinks[i].type);
+        free(c->sinks[i].name);
+        jsonutil_delete_wiped(c->sinks[i].node);
+    }
+    free(c->sinks);
+    free(c->path);
+    free(c);
+}
