@@ -454,6 +454,8 @@ enum ecd_status config_parse(const char *text, size_t len, const char *name, str
         st = parse_sinks(&e, root, c);
     if (st)
         goto out;
+    for (size_t i = 0; i < c->n_sinks; i++)
+        c->sinks[i].file = c->path;
     *out = c;
     c = NULL;
 out:
@@ -619,6 +621,7 @@ enum ecd_status config_default(const char *(*getenv_fn)(const char *), struct co
                           &c->registries[0]);
     if (st)
         goto out;
+    c->sinks[0].file = "default configuration";
     *out = c;
     c = NULL;
 out:

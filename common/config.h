@@ -29,7 +29,8 @@ struct config_registry {
 };
 
 struct config_sink {
-    char *where; /* owned; "sinks[0]" */
+    const char *file; /* borrowed from config.path, or "default configuration": for messages */
+    char *where;      /* owned; "sinks[0]" */
     char *type;  /* owned; "docker", ... */
     char *name;  /* owned; "name" key, or "<type>-<index>" */
     cJSON *node; /* owned; the sink's whole object */
