@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/* resolve-creds: resolve AWS credentials and region from the real environment and the
+ * shared files with common/awsconfig, and print one line for the botocore oracle test
+ * (tests/integration/test_awsconfig_oracle.py):
+ *
+ *   provider=<name> access_key_id=<id> secret_sha256=<hex> token_sha256=<hex|none>
+ *       region=<region|none>                                   (one line; exit 0)
+ *   error=<ECD_...> <the logged message>                       (exit 1)
+ *
+ * Secrets are printed only as SHA-256 digests.  Options: --profile NAME (a profile
+ * override, as from the daemon's configuration), --region (print only region=...). */
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "awsconfig.h"
+
+static const char *const status_names[] = {
+    [ECD_OK] = "ECD_OK",
+    [ECD_ENOMEM] = "ECD_ENOMEM",
+    [ECD_EINVAL] = "ECD_EINVAL",
+    [ECD_ECONFIG] = "ECD_ECONFIG",
+    [ECD_EIO] = "ECD_EIO",
+    [ECD_ETRANSPORT] = "ECD_ETRANSPORT",
+    [ECD_EHTTP] = "ECD_EHTTP",
+    [ECD_EAUTH] = "ECD_EAUTH",
+    [ECD_EPROTO] = "ECD_EPROTO",
+    [ECD_ETHROTTLE] = "ECD_ETHROTTLE",
+    [ECD_ECANCELED] = "ECD_ECANCELED",
+};
+_Static_assert(sizeof(status_names) / sizeof(status_names[0]) == ECD_STATUS_COUNT_,
+               "one name per status");
+
+/* The library logs its errors to stderr; they are captured around each call so that
+ * the error line can carry the message, and passed on to the real stderr. */
+static FILE *capture_file;
+static int saved_fd = -1;
+static char last_error[2048];
+
+static void capture_begin(void)
+{
+    fflush(stderr);
+    capture_file = tmpfile();
+    if (!capture_file)
+        return;
+    saved_fd = dup(STDERR_FILENO);
+    if (saved_fd < 0 || dup2(fileno(capture_file), STDERR_FILENO) < 0) {
+        fclose(capture_file);
+        capture_file = NULL;
+    }
+}
+
+static void capture_end(void)
+{
+    static const char prefix[] = "ecr-credd: error: ";
+    char line[2048];
+
+    if (!capture_file)
+        return;
+    fflush(stderr);
+    dup2(saved_fd, STDERR_FILENO);
+    close(saved_fd);
+    rewind(capture_file);
+    while (fgets(line, sizeof(line), capture_file)) {
+        fputs(line, stderr);
+        if (strncmp(line, prefix, sizeof(prefix) - 1) == 0) {
+            line[strcspn(line, "\n")] = '\0';
+            snprintf(last_error, sizeof(last_error), "%s", line + sizeof(prefix) - 1);
+        }
+    }
+    fclose(capture_file);
+    capture_file = NULL;
+}
+
+static int fail(enum ecd_status st)
+{
+    printf("error=%s %s\n", (unsigned)st < ECD_STATUS_COUNT_ ? status_names[st] : "?",
+           last_error[0] ? last_error : ecd_strerror(st));
+    return 1;
+}
+
+static void sha256_hex(const char *data, size_t len, char hex[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+
+    if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32) {
+        fprintf(stderr, "resolve-creds: SHA-256 failed\n");
+        exit(2);
+    }
+    for (unsigned i = 0; i < mdlen; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+int main(int argc, char **argv)
+{
+    struct aws_credentials creds = {0};
+    const char *profile = NULL;
+    struct awsconfig *cfg = NULL;
+    char *region = NULL;
+    int region_only = 0, rc;
+    enum ecd_status st;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) {
+            profile = argv[++i];
+        } else if (strcmp(argv[i], "--region") == 0) {
+            region_only = 1;
+        } else {
+            fprintf(stderr, "usage: resolve-creds [--profile NAME] [--region]\n");
+            return 2;
+        }
+    }
+    capture_begin();
+    st = awsconfig_load(NULL, profile, &cfg);
+    if (!st && !region_only)
+        st = awsconfig_static_credentials(cfg, &creds);
+    if (!st)
+        st = awsconfig_region(cfg, &region);
+    capture_end();
+    if (st) {
+        rc = fail(st);
+    } else if (region_only) {
+        printf("region=%s\n", region ? region : "none");
+        rc = 0;
+    } else {
+        char secret_hex[65], token_hex[65] = "none";
+
+        sha256_hex(creds.secret_key.ptr, creds.secret_key.len, secret_hex);
+        if (secret_is_set(&creds.session_token))
+            sha256_hex(creds.session_token.ptr, creds.session_token.len, token_hex);
+        printf("provider=%s access_key_id=%s secret_sha256=%s token_sha256=%s region=%s\n",
+               creds.provider, creds.access_key_id, secret_hex, token_hex,
+               region ? region : "none");
+        rc = 0;
+    }
+    free(region);
+    aws_credentials_clear(&creds);
+    awsconfig_free(cfg);
+    return rc;
+}
