@@ -21,19 +21,19 @@ struct config_refresh {
 };
 
 struct config_registry {
-    char *where;          /* owned; "registries[0]" (for messages) */
-    char *region;         /* owned; NULL: from the AWS environment/profile */
-    char **registry_ids;  /* owned; 12-digit account ids; may be empty: caller's own */
+    char *where;         /* owned; "registries[0]" (for messages) */
+    char *region;        /* owned; NULL: from the AWS environment/profile */
+    char **registry_ids; /* owned; 12-digit account ids; may be empty: caller's own */
     size_t n_registry_ids;
-    char *profile;        /* owned; NULL: AWS_PROFILE/default chain */
+    char *profile; /* owned; NULL: AWS_PROFILE/default chain */
 };
 
 struct config_sink {
     const char *file; /* borrowed from config.path, or "default configuration": for messages */
     char *where;      /* owned; "sinks[0]" */
-    char *type;  /* owned; "docker", ... */
-    char *name;  /* owned; "name" key, or "<type>-<index>" */
-    cJSON *node; /* owned; the sink's whole object */
+    char *type;       /* owned; "docker", ... */
+    char *name;       /* owned; "name" key, or "<type>-<index>" */
+    cJSON *node;      /* owned; the sink's whole object */
 };
 
 struct config {

@@ -13,7 +13,7 @@ static int log_max_prio = LOG_INFO;
 static int log_to_journal;
 
 static const char *const level_names[] = {
-    [LOG_EMERG] = "emergency", [LOG_ALERT] = "alert", [LOG_CRIT] = "critical",
+    [LOG_EMERG] = "emergency", [LOG_ALERT] = "alert",     [LOG_CRIT] = "critical",
     [LOG_ERR] = "error",       [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
     [LOG_INFO] = "info",       [LOG_DEBUG] = "debug",
 };

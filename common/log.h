@@ -19,10 +19,10 @@ int log_level_from_name(const char *name);
 
 void log_emit(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define log_error(...) log_emit(LOG_ERR, __VA_ARGS__)
-#define log_warn(...) log_emit(LOG_WARNING, __VA_ARGS__)
+#define log_error(...)  log_emit(LOG_ERR, __VA_ARGS__)
+#define log_warn(...)   log_emit(LOG_WARNING, __VA_ARGS__)
 #define log_notice(...) log_emit(LOG_NOTICE, __VA_ARGS__)
-#define log_info(...) log_emit(LOG_INFO, __VA_ARGS__)
-#define log_debug(...) log_emit(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...)   log_emit(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)  log_emit(LOG_DEBUG, __VA_ARGS__)
 
 #endif

@@ -10,7 +10,7 @@
 #include "status.h"
 
 struct secret {
-    char *ptr;  /* owned, NUL-terminated; NULL when unset */
+    char *ptr; /* owned, NUL-terminated; NULL when unset */
     size_t len;
 };
 

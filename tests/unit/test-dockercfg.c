@@ -50,7 +50,7 @@ static void put(const char *path, const char *content, size_t len, mode_t mode)
 static char *slurp(const char *path, size_t *len)
 {
     struct stat sb;
-    char *p;
+    char *p = NULL;
     int fd = open(path, O_RDONLY);
 
     if (fd < 0)
