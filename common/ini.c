@@ -157,6 +157,21 @@ static char *lower_key(const unsigned char *b, const unsigned char *e)
     return s;
 }
 
+/* Make room for element n of an array that holds n elements.  The capacity is
+ * implicit: the array grows to the next power of two whenever n reaches one, so a
+ * file with many keys costs linear copying, not one realloc per key. */
+static void *grow_for(void *arr, size_t n, size_t elem)
+{
+    size_t cap;
+
+    if (n != 0 && (n < 4 || (n & (n - 1)) != 0))
+        return arr; /* room left: capacity is 4, then the next power of two */
+    cap = n == 0 ? 4 : n * 2;
+    if (cap > SIZE_MAX / elem)
+        return NULL;
+    return realloc(arr, cap * elem);
+}
+
 /* ---- duplicate detection --------------------------------------------------------- */
 
 /* strict=True makes a repeated section, or a repeated key within a section, an error.
@@ -343,7 +358,7 @@ static enum ecd_status sub_set(struct ini_option *o, struct seen *index, const u
 
     if (!key || !value)
         goto nomem;
-    n = realloc(o->sub, (o->n_sub + 1) * sizeof(*n));
+    n = grow_for(o->sub, o->n_sub, sizeof(*n));
     if (!n)
         goto nomem;
     o->sub = n;
@@ -498,7 +513,7 @@ static enum ecd_status on_header(struct parser *p, const unsigned char *b, size_
     }
     if (!(name = memdup_str(b, len)))
         return ECD_ENOMEM;
-    s = realloc(p->ini->sections, (p->ini->n_sections + 1) * sizeof(*s));
+    s = grow_for(p->ini->sections, p->ini->n_sections, sizeof(*s));
     if (!s) {
         free(name);
         return ECD_ENOMEM;
@@ -541,7 +556,7 @@ static enum ecd_status on_option(struct parser *p, const unsigned char *b, const
         return syntax_error(p, line, "expected a key before the '=' or ':'");
     if (!(key = lower_key(kb, ke)))
         return ECD_ENOMEM;
-    o = realloc(p->cur->opts, (p->cur->n_opts + 1) * sizeof(*o));
+    o = grow_for(p->cur->opts, p->cur->n_opts, sizeof(*o));
     if (!o) {
         free(key);
         return ECD_ENOMEM;
