@@ -39,10 +39,43 @@ static size_t dir_prefix_len(const char *path)
     return slash ? (size_t)(slash - path) + 1 : 0;
 }
 
+enum ecd_status atomicfile_read_fd(int fd, struct buf *out)
+{
+    enum ecd_status st = ECD_OK;
+    char chunk[16384];
+    int saved_errno;
+
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            st = ECD_EIO;
+            break;
+        }
+        if (n == 0)
+            break;
+        /* Checked here rather than from st_size so a file that grows while we read
+         * cannot slip past the cap. */
+        if (out->len > out->max || (size_t)n > out->max - out->len) {
+            errno = EFBIG;
+            st = ECD_EIO;
+            break;
+        }
+        st = buf_append(out, chunk, (size_t)n);
+        if (st)
+            break;
+    }
+    saved_errno = errno; /* the caller's message needs it */
+    OPENSSL_cleanse(chunk, sizeof(chunk));
+    errno = saved_errno;
+    return st;
+}
+
 enum ecd_status atomicfile_read(const char *path, struct buf *out, int *exists)
 {
     enum ecd_status st = ECD_EIO;
-    char chunk[16384];
     struct stat sb;
     int fd;
 
@@ -63,34 +96,16 @@ enum ecd_status atomicfile_read(const char *path, struct buf *out, int *exists)
         log_error("%s: not a regular file", path);
         goto out;
     }
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof(chunk));
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            log_error("%s: cannot read: %s", path, strerror(errno));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        /* Checked here rather than from st_size so a file that grows while we read
-         * cannot slip past the cap. */
-        if (out->len > out->max || (size_t)n > out->max - out->len) {
-            log_error("%s: file is larger than the limit of %zu bytes", path, out->max);
-            goto out;
-        }
-        st = buf_append(out, chunk, (size_t)n);
-        if (st) {
-            log_error("%s: cannot read: %s", path, ecd_strerror(st));
-            goto out;
-        }
-        st = ECD_EIO;
-    }
-    *exists = 1;
-    st = ECD_OK;
+    st = atomicfile_read_fd(fd, out);
+    if (st == ECD_EIO && errno == EFBIG)
+        log_error("%s: file is larger than the limit of %zu bytes", path, out->max);
+    else if (st == ECD_EIO)
+        log_error("%s: cannot read: %s", path, strerror(errno));
+    else if (st)
+        log_error("%s: cannot read: %s", path, ecd_strerror(st));
+    else
+        *exists = 1;
 out:
-    OPENSSL_cleanse(chunk, sizeof(chunk));
     (void)close(fd); /* read-only: nothing to lose */
     return st;
 }

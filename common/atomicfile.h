@@ -3,7 +3,9 @@
  * them (docker's config.json).  A replacement goes through a temp file in the target's
  * directory and rename(2), so a reader sees the old or the new content, never a mix.
  * Every failure is logged once here, with the path and strerror, and returned as
- * ECD_EIO; callers forward the status without logging again. */
+ * ECD_EIO; callers forward the status without logging again.  The exception is
+ * atomicfile_read_fd(), for callers that open the file their own way and word their
+ * own messages (config.c). */
 #ifndef ECD_ATOMICFILE_H
 #define ECD_ATOMICFILE_H
 
@@ -20,6 +22,15 @@
  *     make out pass out->max ("larger than N bytes").  out may hold a partial read: wipe it.
  * The read buffers are wiped, as the file may hold secrets. */
 ECD_MUST_CHECK enum ecd_status atomicfile_read(const char *path, struct buf *out, int *exists);
+
+/* The read loop of atomicfile_read(), for an fd the caller opened: append everything up
+ * to end of file to out, retrying on EINTR.  Logs nothing; the caller names the file.
+ *   - ECD_OK: end of file reached; out holds the bytes.
+ *   - ECD_EIO with errno set: EFBIG when the content would make out pass out->max
+ *     (nothing of the chunk that would pass it is appended), else read(2)'s reason.
+ *   - ECD_ENOMEM: out could not grow.
+ * On failure out may hold a partial read: wipe it.  The read buffer is wiped. */
+ECD_MUST_CHECK enum ecd_status atomicfile_read_fd(int fd, struct buf *out);
 
 /* Follow path through symlinks (a chain too) to the file the docker CLI would write:
  * each relative link target is taken relative to the link's directory, and the last

@@ -29,6 +29,20 @@ static void rollback(struct buf *b, size_t len)
     b->ptr[len] = '\0';
 }
 
+/* Both directions fill chunk (CHUNK bytes) and append it to out each time it is full;
+ * this is their common end.  Unless a step already failed (st), append the rest,
+ * chunk[0..used); then wipe chunk, and on failure put out back to old_len bytes. */
+static enum ecd_status finish(struct buf *out, void *chunk, size_t used, size_t old_len,
+                              enum ecd_status st)
+{
+    if (!st)
+        st = buf_append(out, chunk, used);
+    OPENSSL_cleanse(chunk, CHUNK);
+    if (st)
+        rollback(out, old_len);
+    return st;
+}
+
 enum ecd_status base64_encode(const void *in, size_t len, struct buf *out)
 {
     const unsigned char *p = in;
@@ -53,12 +67,7 @@ enum ecd_status base64_encode(const void *in, size_t len, struct buf *out)
             used = 0;
         }
     }
-    if (!st)
-        st = buf_append(out, chunk, used);
-    OPENSSL_cleanse(chunk, sizeof(chunk));
-    if (st)
-        rollback(out, old_len);
-    return st;
+    return finish(out, chunk, used, old_len, st);
 }
 
 /* The 6-bit value of an alphabet character, or -1. */
@@ -114,10 +123,5 @@ enum ecd_status base64_decode(const char *in, size_t len, struct buf *out)
             used = 0;
         }
     }
-    if (!st)
-        st = buf_append(out, chunk, used);
-    OPENSSL_cleanse(chunk, sizeof(chunk));
-    if (st)
-        rollback(out, old_len);
-    return st;
+    return finish(out, chunk, used, old_len, st);
 }

@@ -5,12 +5,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "buf.h"
 #include "duration.h"
 #include "jsonutil.h"
@@ -468,49 +468,35 @@ out:
 
 enum ecd_status config_load_file(const char *path, struct config **out)
 {
-    char chunk[16384];
     struct buf text;
-    enum ecd_status st = ECD_OK;
+    enum ecd_status st;
     int fd;
 
     if (!path || !out)
         return ECD_EINVAL;
     *out = NULL;
-    buf_init(&text, CONFIG_MAX_FILE);
+    /* Not atomicfile_read(), only its read loop: that one takes regular files only
+     * and reads a missing file as empty, while here whatever open() accepts is read
+     * (a pipe too, waiting for its writer) and a missing file is an error. */
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         log_error("%s: cannot open: %s", path, strerror(errno));
+        return ECD_ECONFIG;
+    }
+    buf_init(&text, CONFIG_MAX_FILE);
+    st = atomicfile_read_fd(fd, &text);
+    if (st == ECD_EIO && errno == EFBIG) {
+        log_error("%s: larger than %d KiB", path, CONFIG_MAX_FILE / 1024);
         st = ECD_ECONFIG;
-        goto out;
+    } else if (st == ECD_EIO) {
+        log_error("%s: cannot read: %s", path, strerror(errno));
+        st = ECD_ECONFIG;
+    } else if (st) {
+        log_error("%s: out of memory", path);
     }
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof(chunk));
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            log_error("%s: cannot read: %s", path, strerror(errno));
-            st = ECD_ECONFIG;
-            goto out;
-        }
-        if (n == 0)
-            break;
-        if ((size_t)n > CONFIG_MAX_FILE - text.len) {
-            log_error("%s: larger than %d KiB", path, CONFIG_MAX_FILE / 1024);
-            st = ECD_ECONFIG;
-            goto out;
-        }
-        st = buf_append(&text, chunk, (size_t)n);
-        if (st) {
-            log_error("%s: out of memory", path);
-            goto out;
-        }
-    }
-    st = config_parse(buf_str(&text), text.len, path, out);
-out:
-    if (fd >= 0)
-        close(fd);
-    OPENSSL_cleanse(chunk, sizeof(chunk));
+    (void)close(fd); /* read-only: nothing to lose */
+    if (!st)
+        st = config_parse(buf_str(&text), text.len, path, out);
     buf_wipe(&text);
     return st;
 }

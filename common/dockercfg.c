@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "atomicfile.h"
+#include "jsonutil.h"
 #include "log.h"
 
 /* Fields of an auths entry that would compete with the "auth" we write. */
@@ -137,21 +138,6 @@ static const char *type_name(const cJSON *it)
     return "an object";
 }
 
-/* 1-based line and column of text[pos], counting bytes. */
-static void line_col(const char *text, size_t pos, unsigned long *line, unsigned long *col)
-{
-    size_t bol = 0;
-
-    *line = 1;
-    for (size_t i = 0; i < pos; i++) {
-        if (text[i] == '\n') {
-            (*line)++;
-            bol = i + 1;
-        }
-    }
-    *col = (unsigned long)(pos - bol) + 1;
-}
-
 static int is_json_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -168,7 +154,7 @@ static enum ecd_status parse(const char *text, size_t len, const char *name, cJS
 
     *out = NULL;
     if (nul) {
-        line_col(text, (size_t)(nul - text), &line, &col);
+        jsonutil_line_col(text, (size_t)(nul - text), &line, &col);
         log_error("docker config %s: line %lu, column %lu: NUL byte in JSON text", name, line, col);
         return ECD_ECONFIG;
     }
@@ -183,7 +169,7 @@ static enum ecd_status parse(const char *text, size_t len, const char *name, cJS
     root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (!root) {
         pos = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
-        line_col(text, pos, &line, &col);
+        jsonutil_line_col(text, pos, &line, &col);
         log_error("docker config %s: line %lu, column %lu: invalid JSON", name, line, col);
         return ECD_ECONFIG;
     }
@@ -193,7 +179,7 @@ static enum ecd_status parse(const char *text, size_t len, const char *name, cJS
     while (pos < len && is_json_space(text[pos]))
         pos++;
     if (pos < len) {
-        line_col(text, pos, &line, &col);
+        jsonutil_line_col(text, pos, &line, &col);
         log_error("docker config %s: line %lu, column %lu: unexpected text after the JSON value",
                   name, line, col);
         delete_wiped(root);

@@ -70,8 +70,7 @@ void jsonutil_path_index(char *dst, size_t n, const char *parent, size_t i)
     defang(dst);
 }
 
-/* 1-based line and column of text + pos (columns count bytes). */
-static void position(const char *text, size_t pos, unsigned long *line, unsigned long *col)
+void jsonutil_line_col(const char *text, size_t pos, unsigned long *line, unsigned long *col)
 {
     size_t bol = 0;
 
@@ -90,7 +89,7 @@ static enum ecd_status parse_fail_at(struct jsonutil_err *e, const char *text, s
 {
     unsigned long line, col;
 
-    position(text, pos, &line, &col);
+    jsonutil_line_col(text, pos, &line, &col);
     if (e->name && *e->name)
         snprintf(e->msg, sizeof(e->msg), "%s:%lu:%lu: %s", e->name, line, col, what);
     else

@@ -50,6 +50,11 @@ void jsonutil_path_index(char *dst, size_t n, const char *parent, size_t i);
 ECD_MUST_CHECK enum ecd_status jsonutil_parse(struct jsonutil_err *e, const char *text, size_t len,
                                               cJSON **out);
 
+/* 1-based line and column of text[pos] (pos may equal the length: the end), columns
+ * counting bytes, as jsonutil_parse() reports them; for callers with their own
+ * messages (dockercfg). */
+void jsonutil_line_col(const char *text, size_t pos, unsigned long *line, unsigned long *col);
+
 /* Whether a member must be there. */
 enum jsonutil_need {
     JSONUTIL_OPTIONAL,

@@ -9,18 +9,7 @@
 
 #include "config.h"
 #include "duration.h"
-#include "log.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    log_set_level(-1); /* every rejected input would log an error */
-    return 0;
-}
+#include "fuzz.h"
 
 static void check_config(const struct config *c)
 {

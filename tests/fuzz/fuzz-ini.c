@@ -9,18 +9,7 @@
 #include <string.h>
 
 #include "ini.h"
-#include "log.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    log_set_level(-1); /* every rejected input would log an error */
-    return 0;
-}
+#include "fuzz.h"
 
 static int is_space(unsigned char c)
 {

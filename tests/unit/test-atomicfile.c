@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* atomicfile: whole-file reads, symlink resolution, mkdir -p, atomic replacement with
  * mode, owner and link kept, and no temp file left behind on success or failure. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,18 +10,14 @@
 #include "atomicfile.h"
 #include "log.h"
 #include "tap.h"
+#include "testfile.h"
 
 static char root[] = "/tmp/ecd-test-atomicfile-XXXXXX";
 
-/* root + "/" + rel, in a static buffer (one at a time is enough here). */
+/* root + "/" + rel (see path_in). */
 static const char *at(const char *rel)
 {
-    static char bufs[4][PATH_MAX];
-    static int next;
-    char *p = bufs[next++ % 4];
-
-    snprintf(p, PATH_MAX, "%s/%s", root, rel);
-    return p;
+    return path_in(root, rel);
 }
 
 static void put(const char *path, const char *content, mode_t mode)
@@ -36,43 +31,13 @@ static void put(const char *path, const char *content, mode_t mode)
     }
 }
 
-/* The file's content as a malloc'ed string, NULL when unreadable. */
-static char *slurp(const char *path)
-{
-    struct buf b;
-    int exists;
-    char *s = NULL;
-
-    buf_init(&b, 1 << 20);
-    if (atomicfile_read(path, &b, &exists) == ECD_OK && exists && buf_steal(&b, &s) != ECD_OK)
-        s = NULL;
-    buf_free(&b);
-    return s;
-}
-
 static int content_is(const char *path, const char *want)
 {
-    char *got = slurp(path);
+    char *got = slurp(path, NULL);
     int ok = got && strcmp(got, want) == 0;
 
     free(got);
     return ok;
-}
-
-/* Entries of dir whose names start with '.', other than "." and "..": temp files. */
-static int hidden_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    int n = 0;
-
-    if (!d)
-        return -1;
-    while ((de = readdir(d)) != NULL)
-        if (de->d_name[0] == '.' && strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-            n++;
-    closedir(d);
-    return n;
 }
 
 static mode_t mode_of(const char *path)

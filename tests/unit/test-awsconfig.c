@@ -7,39 +7,8 @@
 #include <unistd.h>
 
 #include "awsconfig.h"
+#include "capture.h"
 #include "tap.h"
-
-/* --- stderr capture: log.c writes one line per message to fd 2 --- */
-
-static char captured[8192];
-static int saved_fd = -1;
-static FILE *capture_file;
-
-static void capture_begin(void)
-{
-    fflush(stderr);
-    capture_file = tmpfile();
-    if (!capture_file) {
-        perror("tmpfile");
-        exit(2);
-    }
-    saved_fd = dup(STDERR_FILENO);
-    dup2(fileno(capture_file), STDERR_FILENO);
-}
-
-static const char *capture_end(void)
-{
-    size_t n;
-
-    fflush(stderr);
-    dup2(saved_fd, STDERR_FILENO);
-    close(saved_fd);
-    rewind(capture_file);
-    n = fread(captured, 1, sizeof(captured) - 1, capture_file);
-    captured[n] = '\0';
-    fclose(capture_file);
-    return captured;
-}
 
 /* --- a fake environment and home directory --- */
 

@@ -3,7 +3,6 @@
  * line:column), helper-shadow warnings, the file update (mode, owner, links, no temp
  * files, no rewrite when unchanged) and the default path. */
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,7 +11,9 @@
 
 #include "dockercfg.h"
 #include "log.h"
+#include "capture.h"
 #include "tap.h"
+#include "testfile.h"
 
 #define H1  "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 #define H2  "210987654321.dkr.ecr.us-east-1.amazonaws.com"
@@ -22,21 +23,12 @@
 
 static char root[] = "/tmp/ecd-test-dockercfg-XXXXXX";
 static struct registry_auth items[2];
+static const char *captured = ""; /* what the code under test logged last (capture.h) */
 
+/* root + "/" + rel (see path_in). */
 static const char *at(const char *rel)
 {
-    static char bufs[4][PATH_MAX];
-    static int next;
-    char *p = bufs[next++ % 4];
-
-    snprintf(p, PATH_MAX, "%s/%s", root, rel);
-    return p;
-}
-
-static void bail(const char *what)
-{
-    printf("Bail out! %s: %s\n", what, strerror(errno));
-    exit(1);
+    return path_in(root, rel);
 }
 
 static void put(const char *path, const char *content, size_t len, mode_t mode)
@@ -47,76 +39,16 @@ static void put(const char *path, const char *content, size_t len, mode_t mode)
         bail(path);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    struct stat sb;
-    char *p = NULL;
-    int fd = open(path, O_RDONLY);
-
-    if (fd < 0)
-        return NULL;
-    if (fstat(fd, &sb) < 0 || !(p = malloc((size_t)sb.st_size + 1)) ||
-        read(fd, p, (size_t)sb.st_size) != sb.st_size)
-        bail(path);
-    close(fd);
-    p[sb.st_size] = '\0';
-    if (len)
-        *len = (size_t)sb.st_size;
-    return p;
-}
-
-static int hidden_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    int n = 0;
-
-    if (!d)
-        return -1;
-    while ((de = readdir(d)) != NULL)
-        if (de->d_name[0] == '.' && strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-            n++;
-    closedir(d);
-    return n;
-}
-
-/* stderr into a file while f runs, so messages can be checked. */
-static char captured[8192];
-
-static void capture_begin(int *saved)
-{
-    int fd = open(at("stderr.txt"), O_RDWR | O_CREAT | O_TRUNC, 0600);
-
-    fflush(stderr);
-    *saved = dup(2);
-    if (fd < 0 || *saved < 0 || dup2(fd, 2) < 0)
-        bail("capture stderr");
-    close(fd);
-}
-
-static void capture_end(int saved)
-{
-    char *s;
-
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    s = slurp(at("stderr.txt"), NULL);
-    snprintf(captured, sizeof(captured), "%s", s ? s : "");
-    free(s);
-}
-
 /* Merge text with n items; returns the status, the output in *out (malloc'ed). */
 static enum ecd_status merge(const char *text, size_t n, char **out, struct dockercfg_result *res)
 {
     struct buf b;
     enum ecd_status st;
-    int saved;
 
     buf_init(&b, 1 << 20);
-    capture_begin(&saved);
+    capture_begin();
     st = dockercfg_merge(text, text ? strlen(text) : 0, "NAME", items, n, &b, res);
-    capture_end(saved);
+    captured = capture_end();
     *out = NULL;
     if (buf_steal(&b, out) != ECD_OK)
         bail("buf_steal");
@@ -340,13 +272,12 @@ static void test_merge_errors(void)
         /* NUL inside the text: strlen() would hide it, so call directly. */
         static const char text[] = "{\n \"a\": \"x\0y\"}";
         struct buf b;
-        int saved;
 
         buf_init(&b, 1 << 20);
-        capture_begin(&saved);
+        capture_begin();
         tap_ok(dockercfg_merge(text, sizeof(text) - 1, "NAME", items, 1, &b, &res) == ECD_ECONFIG,
                "error: a NUL byte is ECD_ECONFIG");
-        capture_end(saved);
+        captured = capture_end();
         snprintf(want, sizeof(want),
                  "docker config NAME: line 2, column 9: NUL byte in JSON text\n");
         tap_str_eq(strstr(captured, "docker config"), want, "error: NUL byte message");
@@ -377,7 +308,6 @@ static void test_shadow(void)
 {
     struct dockercfg_result res;
     char *out;
-    int saved;
 
     tap_ok(merge("{\"credsStore\": \"desktop\"}", 2, &out, &res) == ECD_OK && res.n_shadowed == 2,
            "shadow: credsStore shadows both hosts");
@@ -387,9 +317,9 @@ static void test_shadow(void)
                !strcmp(res.shadowed[1].host, H2) &&
                res.shadowed[1].kind == DOCKERCFG_SHADOW_CREDS_STORE,
            "shadow: hosts, helper and kind reported in item order");
-    capture_begin(&saved);
+    capture_begin();
     dockercfg_warn(&res);
-    capture_end(saved);
+    captured = capture_end();
     tap_ok(strstr(captured, "warning: docker config NAME: \"credsStore\": \"desktop\" is set, so "
                             "docker will ask docker-credential-desktop and ignore the auth "
                             "written for " H1 "; remove credsStore or use a dedicated "
@@ -413,9 +343,9 @@ static void test_shadow(void)
                !strcmp(res.shadowed[0].helper, "ecr-login") &&
                res.shadowed[0].kind == DOCKERCFG_SHADOW_CRED_HELPER,
            "shadow: credHelpers exact host only; empty credsStore shadows nothing");
-    capture_begin(&saved);
+    capture_begin();
     dockercfg_warn(&res);
-    capture_end(saved);
+    captured = capture_end();
     tap_ok(strstr(captured,
                   "\"credHelpers\" sends " H2 " to \"ecr-login\", so docker will ask "
                   "docker-credential-ecr-login and ignore the auth written for it") != NULL,
@@ -570,13 +500,12 @@ static void check_path(const char *dc, const char *home, enum ecd_status want_st
 {
     char *p = (char *)"unset";
     enum ecd_status st;
-    int saved;
 
     env_dc = dc;
     env_home = home;
-    capture_begin(&saved);
+    capture_begin();
     st = dockercfg_default_path(fake_getenv, &p);
-    capture_end(saved);
+    captured = capture_end();
     if (want)
         tap_ok(st == want_st && p && !strcmp(p, want), "path: DOCKER_CONFIG=%s HOME=%s -> %s",
                dc ? dc : "(unset)", home ? home : "(unset)", want);

@@ -8,28 +8,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "capture.h"
 #include "tap.h"
-
-/* Run fn with stderr redirected to a temp file; return what it wrote (static). */
-static const char *capture(void (*fn)(void))
-{
-    static char out[4096];
-    FILE *tmp = tmpfile();
-    int saved = dup(STDERR_FILENO);
-    size_t n;
-
-    fflush(stderr);
-    dup2(fileno(tmp), STDERR_FILENO);
-    fn();
-    fflush(stderr);
-    dup2(saved, STDERR_FILENO);
-    close(saved);
-    rewind(tmp);
-    n = fread(out, 1, sizeof(out) - 1, tmp);
-    out[n] = '\0';
-    fclose(tmp);
-    return out;
-}
 
 static void emit_levels(void)
 {
