@@ -17,50 +17,25 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
 import testbed as tb  # noqa: E402
 
-AK = "AKIAIOSFODNN7EXAMPLE"
-SK = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+AK, SK = tb.EXAMPLE_AK, tb.EXAMPLE_SK
 ST = "FQoGZXIvYXdzEBYaDSessionTokenForBadInputTests0123456789abcdef"
-ACCT = tb.DEFAULT_ACCOUNT
-HOST = tb.ecr_host(ACCT)
+ACCT, HOST = tb.DEFAULT_ACCOUNT, tb.DEFAULT_HOST
 
 
 def main():
-    tap = tb.Tap()
-    binary = tb.binary_from_argv(tap)
-    tb.require(tap, modules=("moto",), binary=binary)
+    tap, binary = tb.start(modules=("moto",))
 
     with tb.workdir() as wd:
         moto = tb.Moto(wd)
         daemon = tb.Daemon(binary, os.path.join(wd, "home"))
-        n = [0]
-
-        def fresh_dir():
-            n[0] += 1
-            return os.path.join(wd, "dc%d" % n[0])
+        fresh_dir = tb.dir_maker(wd)
 
         def env(dc=None, **kw):
-            e = {"AWS_ACCESS_KEY_ID": AK, "AWS_SECRET_ACCESS_KEY": SK, "AWS_REGION": "us-east-1",
-                 "AWS_ENDPOINT_URL_ECR": moto.url, "DOCKER_CONFIG": dc or fresh_dir()}
-            e.update(kw)
-            return e
+            return tb.aws_env(dc or fresh_dir(), endpoint=moto.url, **kw)
 
         def one_error(r, what, *needles, rc=None):
             """Exactly one 'ecr-credd: error:' line, containing every needle."""
-            if rc is not None:
-                if isinstance(rc, tuple):
-                    tap.ok(r.rc in rc, "%s: exit in %s" % (what, rc), r.diag())
-                else:
-                    tap.eq(r.rc, rc, "%s: exit %d" % (what, rc), r.diag())
-            errs = r.error_lines()
-            tap.eq(len(errs), 1, "%s: exactly one 'ecr-credd: error:' line" % what, r.diag())
-            for nd in needles:
-                if isinstance(nd, re.Pattern):
-                    tap.ok(any(nd.search(l) for l in errs),
-                           "%s: error matches /%s/" % (what, nd.pattern), r.diag())
-                else:
-                    tap.ok(any(nd in l for l in errs), "%s: error mentions %r" % (what, nd),
-                           r.diag())
-            return errs
+            return tb.check_error(tap, r, what, needles, rc=rc)
 
         # --- command line -------------------------------------------------
         r = daemon.run(args=["--help"], env={})
@@ -210,10 +185,7 @@ def main():
         tap.eq(r.rc, 3, "one of two registries refused: exit 3 (partial)", r.diag())
         tap.ok(any("AccessDeniedException" in l for l in r.error_lines()),
                "one of two registries refused: error names AccessDeniedException", r.diag())
-        try:
-            auths = tb.read_json(p).get("auths", {})
-        except (OSError, ValueError):
-            auths = {}
+        auths = tb.read_json(p, default={}).get("auths", {})
         tap.eq(auths.get(tb.ecr_host(good_id, good_region), {}).get("auth"),
                tb.token_for(good_id), "one of two registries refused: the other is written")
         tap.eq(auths.get(tb.ecr_host(bad_id, bad_region)), old_bad,
@@ -222,10 +194,7 @@ def main():
         r = daemon.run(args=["--once", "--config", cfgp], env=env(), timeout=60)
         moto.clear_fault()
         tap.eq(r.rc, 1, "both registries refused: exit 1", r.diag())
-        try:
-            auths = tb.read_json(p).get("auths", {})
-        except (OSError, ValueError):
-            auths = {}
+        auths = tb.read_json(p, default={}).get("auths", {})
         tap.eq(auths.get(tb.ecr_host(bad_id, bad_region)), old_bad,
                "both registries refused: old entry still kept")
         moto.clear_log()
@@ -248,9 +217,7 @@ def main():
         # --- secrets --------------------------------------------------------
         secrets = {"secret key": SK, "session token": ST, "token": tb.token_for(ACCT),
                    "password": tb.password_for(ACCT), "stale token": "b2xkOm9sZA=="}
-        leaks = tb.secret_leaks(daemon.results, secrets)
-        tap.ok(not leaks, "no secret in any stdout/stderr (%d runs)" % len(daemon.results),
-               "\n".join("%s in output of %s" % l for l in leaks))
+        tb.check_no_secrets(tap, daemon.results, secrets, "any stdout/stderr")
         bad_lines = []
         for res in daemon.results:
             for line in res.err.splitlines():
@@ -262,7 +229,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        tb.cleanup_all()
+    tb.run_main(main)

@@ -18,10 +18,8 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
 import testbed as tb  # noqa: E402
 
-AK = "AKIAIOSFODNN7EXAMPLE"
-SK = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-ACCT = tb.DEFAULT_ACCOUNT
-HOST = tb.ecr_host(ACCT)
+SK = tb.EXAMPLE_SK
+ACCT, HOST = tb.DEFAULT_ACCOUNT, tb.DEFAULT_HOST
 TOKEN = tb.token_for(ACCT)
 STALE = "QVdTOnN0YWxlLXBhc3N3b3Jk"  # AWS:stale-password
 
@@ -35,27 +33,15 @@ def listing(d):
 
 
 def main():
-    tap = tb.Tap()
-    binary = tb.binary_from_argv(tap)
-    tb.require(tap, modules=("moto",), binary=binary)
+    tap, binary = tb.start(modules=("moto",))
 
     with tb.workdir() as wd:
         moto = tb.Moto(wd, realistic_auth_errors=True)
         daemon = tb.Daemon(binary, os.path.join(wd, "home"))
-        n = [0]
-
-        def fresh_dir(create=True):
-            n[0] += 1
-            d = os.path.join(wd, "dc%d" % n[0])
-            if create:
-                os.makedirs(d, mode=0o700)
-            return d
+        fresh_dir = tb.dir_maker(wd, create=True)
 
         def env(dc, **kw):
-            e = {"AWS_ACCESS_KEY_ID": AK, "AWS_SECRET_ACCESS_KEY": SK, "AWS_REGION": "us-east-1",
-                 "AWS_ENDPOINT_URL_ECR": moto.url, "DOCKER_CONFIG": dc}
-            e.update(kw)
-            return e
+            return tb.aws_env(dc, endpoint=moto.url, **kw)
 
         def load(path, what):
             try:
@@ -291,16 +277,11 @@ def main():
         tap.eq(r.rc, 0, "second run: exit 0", r.diag())
         tap.eq(load(os.path.join(dc, "config.json"), "second run"), json.loads(first),
                "second run: same content")
-        leaks = tb.secret_leaks(daemon.results, {"secret key": SK, "token": TOKEN,
-                                                 "password": tb.password_for(ACCT)})
-        tap.ok(not leaks, "no secret in any output (%d runs)" % len(daemon.results),
-               "\n".join("%s in output of %s" % l for l in leaks))
+        tb.check_no_secrets(tap, daemon.results, {"secret key": SK, "token": TOKEN,
+                                                  "password": tb.password_for(ACCT)})
         moto.stop()
     tap.done()
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        tb.cleanup_all()
+    tb.run_main(main)

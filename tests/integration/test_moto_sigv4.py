@@ -22,9 +22,7 @@ REQUIRED_SIGNED = {"content-type", "host", "x-amz-date", "x-amz-target"}
 
 
 def main():
-    tap = tb.Tap()
-    binary = tb.binary_from_argv(tap)
-    tb.require(tap, modules=("moto", "boto3", "botocore"), binary=binary)
+    tap, binary = tb.start(modules=("moto", "boto3", "botocore"))
 
     with tb.workdir() as wd:
         moto = tb.Moto(wd)
@@ -38,17 +36,10 @@ def main():
                    "password": tb.password_for(tb.DEFAULT_ACCOUNT),
                    "role token": tb.token_for(ROLE_ACCOUNT),
                    "role password": tb.password_for(ROLE_ACCOUNT)}
-        n = [0]
-
-        def fresh_dir():
-            n[0] += 1
-            return os.path.join(wd, "docker%d" % n[0])
+        fresh_dir = tb.dir_maker(wd, "docker")
 
         def env(dc, **kw):
-            e = {"AWS_ACCESS_KEY_ID": ak, "AWS_SECRET_ACCESS_KEY": sk, "AWS_REGION": "us-east-1",
-                 "AWS_ENDPOINT_URL_ECR": moto.url, "DOCKER_CONFIG": dc}
-            e.update(kw)
-            return e
+            return tb.aws_env(dc, ak, sk, endpoint=moto.url, **kw)
 
         def check_written(dc, accounts, region, what, res):
             path = os.path.join(dc, "config.json")
@@ -278,9 +269,7 @@ def main():
         moto.configure(expires_in=43200, expires_style="int")
         moto.clear_log()
 
-        leaks = tb.secret_leaks(daemon.results, secrets)
-        tap.ok(not leaks, "no secret in any stdout/stderr (%d runs)" % len(daemon.results),
-               "\n".join("%s in output of %s" % l for l in leaks))
+        tb.check_no_secrets(tap, daemon.results, secrets, "any stdout/stderr")
         if moto.proc.poll() is not None:
             tap.ok(False, "moto still running", moto.stderr())
         moto.stop()
@@ -288,7 +277,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        tb.cleanup_all()
+    tb.run_main(main)

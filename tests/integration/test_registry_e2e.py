@@ -19,8 +19,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
 import testbed as tb  # noqa: E402
 
-AK = "AKIAIOSFODNN7EXAMPLE"
-SK = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+SK = tb.EXAMPLE_SK
 REGION = "us-east-1"
 ACCOUNTS = [tb.DEFAULT_ACCOUNT, "222222222222"]
 API = "api.ecr.%s.amazonaws.com" % REGION
@@ -28,11 +27,9 @@ IMAGE = "team/tiny:1.0"
 
 
 def main():
-    tap = tb.Tap()
-    binary = tb.binary_from_argv(tap)
-    tb.require(tap, tools=("ip", "socat", "openssl", "docker-registry", "skopeo", "umoci",
-                           "htpasswd"),
-               modules=("moto",), root=True, binary=binary)
+    tap, binary = tb.start(tools=("ip", "socat", "openssl", "docker-registry", "skopeo",
+                                  "umoci", "htpasswd"),
+                           modules=("moto",), root=True)
 
     with tb.workdir() as wd:
         pk = tb.make_pki(os.path.join(wd, "pki"))
@@ -58,10 +55,7 @@ def main():
             daemon = tb.Daemon(binary, os.path.join(wd, "home"))
 
             def env(dc, **kw):
-                e = {"AWS_ACCESS_KEY_ID": AK, "AWS_SECRET_ACCESS_KEY": SK, "AWS_REGION": REGION,
-                     "AWS_CA_BUNDLE": pk["ca"], "DOCKER_CONFIG": dc}
-                e.update(kw)
-                return e
+                return tb.aws_env(dc, region=REGION, ca_bundle=pk["ca"], **kw)
 
             def inspect(acct, authfile):
                 return tb.skopeo_inspect("%s/%s" % (tb.ecr_host(acct, REGION), IMAGE),
@@ -96,10 +90,7 @@ def main():
             tap.eq(len(info.get("Layers") or []), 1, "skopeo inspect sees the one layer")
 
             # 2. With our entry removed, the same authfile is refused.
-            try:
-                cfg = tb.read_json(cfgp)
-            except (OSError, ValueError):
-                cfg = {"auths": {}}
+            cfg = tb.read_json(cfgp, default={"auths": {}})
             for k in list(tb.find_auth(cfg, tb.ecr_host(ACCOUNTS[0], REGION))):
                 del cfg["auths"][k]
             stripped = os.path.join(wd, "stripped.json")
@@ -137,21 +128,13 @@ def main():
             tap.ok(not os.path.exists(os.path.join(dc, "config.json")),
                    "default endpoint, wrong CA: nothing written")
 
-            leaks = tb.secret_leaks(daemon.results, {
+            tb.check_no_secrets(tap, daemon.results, {
                 "secret key": SK, "token": tb.token_for(ACCOUNTS[0]),
                 "password": tb.password_for(ACCOUNTS[0]),
                 "token 2": tb.token_for(ACCOUNTS[1]), "password 2": tb.password_for(ACCOUNTS[1])})
-            tap.ok(not leaks, "no secret in any output (%d runs)" % len(daemon.results),
-                   "\n".join("%s in output of %s" % l for l in leaks))
-            for reg in registries.values():
-                reg.stop()
-            tls.stop()
-            moto.stop()
+            tb.stop_all(*registries.values(), tls, moto)
     tap.done()
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        tb.cleanup_all()
+    tb.run_main(main)

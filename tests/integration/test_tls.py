@@ -16,17 +16,13 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
 import testbed as tb  # noqa: E402
 
-AK = "AKIAIOSFODNN7EXAMPLE"
-SK = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-ACCT = tb.DEFAULT_ACCOUNT
-HOST = tb.ecr_host(ACCT)
+AK, SK = tb.EXAMPLE_AK, tb.EXAMPLE_SK
+ACCT, HOST = tb.DEFAULT_ACCOUNT, tb.DEFAULT_HOST
 TLS_ERR = re.compile(r"(?i)tls|ssl|certificate|x509|verif|issuer|CA\b")
 
 
 def main():
-    tap = tb.Tap()
-    binary = tb.binary_from_argv(tap)
-    tb.require(tap, tools=("socat", "openssl", "curl"), modules=("moto",), binary=binary)
+    tap, binary = tb.start(tools=("socat", "openssl", "curl"), modules=("moto",))
 
     with tb.workdir() as wd:
         pk = tb.make_pki(os.path.join(wd, "pki"))
@@ -36,7 +32,7 @@ def main():
         # certificate's SANs, for the name-mismatch case.
         tls_other = tb.TlsTerminator(pk["pem"], moto.port, wd, bind="127.0.0.3")
         daemon = tb.Daemon(binary, os.path.join(wd, "home"))
-        n = [0]
+        fresh_dir = tb.dir_maker(wd)
 
         # Fixture sanity with an independent client: curl trusts the CA.
         p = tb.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", pk["ca"],
@@ -46,15 +42,8 @@ def main():
                     "https://127.0.0.1:%d/" % tls.port])
         tap.eq(p.stdout.strip(), "200", "fixture: curl --cacert through socat gets 200", p.stderr)
 
-        def fresh_dir():
-            n[0] += 1
-            return os.path.join(wd, "dc%d" % n[0])
-
         def env(dc, url, **kw):
-            e = {"AWS_ACCESS_KEY_ID": AK, "AWS_SECRET_ACCESS_KEY": SK, "AWS_REGION": "us-east-1",
-                 "AWS_ENDPOINT_URL_ECR": url, "DOCKER_CONFIG": dc}
-            e.update(kw)
-            return e
+            return tb.aws_env(dc, endpoint=url, **kw)
 
         def good(label, url, **kw):
             dc = fresh_dir()
@@ -76,14 +65,7 @@ def main():
             dc = fresh_dir()
             moto.clear_log()
             r = daemon.run(env=env(dc, url, **kw))
-            if isinstance(rc, tuple):
-                tap.ok(r.rc in rc, "%s: exit in %s" % (label, rc), r.diag())
-            else:
-                tap.eq(r.rc, rc, "%s: exit %d" % (label, rc), r.diag())
-            errs = r.error_lines()
-            tap.eq(len(errs), 1, "%s: one error line" % label, r.diag())
-            tap.ok(any(needle.search(l) for l in errs),
-                   "%s: error matches /%s/" % (label, needle.pattern), r.diag())
+            tb.check_error(tap, r, label, [needle], rc=rc, one_line="one error line")
             tap.ok(not os.path.exists(os.path.join(dc, "config.json")),
                    "%s: config.json not created" % label)
             tap.eq(len(moto.token_requests(clear=True)), 0,
@@ -126,18 +108,11 @@ def main():
                "http:// to a TLS port: error names the cause (reset/closed), not select/poll",
                r.diag())
 
-        leaks = tb.secret_leaks(daemon.results, {"secret key": SK, "token": tb.token_for(ACCT),
-                                                 "password": tb.password_for(ACCT)})
-        tap.ok(not leaks, "no secret in any output (%d runs)" % len(daemon.results),
-               "\n".join("%s in output of %s" % l for l in leaks))
-        tls.stop()
-        tls_other.stop()
-        moto.stop()
+        tb.check_no_secrets(tap, daemon.results, {"secret key": SK, "token": tb.token_for(ACCT),
+                                                  "password": tb.password_for(ACCT)})
+        tb.stop_all(tls, tls_other, moto)
     tap.done()
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        tb.cleanup_all()
+    tb.run_main(main)
