@@ -9,7 +9,7 @@ build="meson ninja-build gcc pkg-config libcurl4-openssl-dev libssl-dev libuv1-d
        libcjson-dev libsystemd-dev ca-certificates"
 test="$build curl openssl docker-registry skopeo umoci socat apache2-utils iproute2 jq
       hyperfine time amazon-ecr-credential-helper clang libclang-rt-14-dev valgrind
-      clang-format python3"
+      clang-format python3 systemd"
 case "$what" in
 build) pkgs=$build ;;
 test) pkgs=$test ;;
