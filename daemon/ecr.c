@@ -34,6 +34,7 @@ struct ecr_fetch {
     int attempt, max_attempts;
     int skew_corrected; /* one re-sign per fetch after a skew report */
     int canceled;       /* ecr_fetch_cancel() ran while a retry was waiting */
+    int fail_prio;      /* log priority of the final failure */
     long skew_s;        /* server time minus our time, from a Date header */
     long timeout_ms;
     ecr_done_fn *done;
@@ -224,7 +225,7 @@ static void on_response(enum ecd_status st, const struct http_response *resp, vo
             log_info("%s: %s: %s; retrying", f->label, f->endpoint, resp->errmsg);
             return;
         }
-        log_error("%s: request to %s failed: %s", f->label, f->endpoint, resp->errmsg);
+        log_emit(f->fail_prio, "%s: request to %s failed: %s", f->label, f->endpoint, resp->errmsg);
         fetch_finish(f, st, NULL);
         return;
     }
@@ -238,8 +239,8 @@ static void on_response(enum ecd_status st, const struct http_response *resp, vo
                          why);
                 return;
             }
-            log_error("%s: malformed GetAuthorizationToken response from %s: %s", f->label,
-                      f->endpoint, why);
+            log_emit(f->fail_prio, "%s: malformed GetAuthorizationToken response from %s: %s",
+                     f->label, f->endpoint, why);
             fetch_finish(f, ECD_EPROTO, NULL);
             return;
         }
@@ -268,9 +269,9 @@ static void on_response(enum ecd_status st, const struct http_response *resp, vo
         log_info("%s: %s answered %ld %s; retrying", f->label, f->endpoint, resp->status, err.code);
         return;
     }
-    log_error("%s: GetAuthorizationToken failed: HTTP %ld %s: %s%s%s%s", f->label, resp->status,
-              err.code, err.message, resp->request_id[0] ? " (request id " : "", resp->request_id,
-              resp->request_id[0] ? ")" : "");
+    log_emit(f->fail_prio, "%s: GetAuthorizationToken failed: HTTP %ld %s: %s%s%s%s", f->label,
+             resp->status, err.code, err.message, resp->request_id[0] ? " (request id " : "",
+             resp->request_id, resp->request_id[0] ? ")" : "");
     fetch_finish(f, ecr_error_status(&err), NULL);
 }
 
@@ -313,6 +314,7 @@ enum ecd_status ecr_fetch_start(uv_loop_t *loop, struct http_client *http,
     f->is_public = o->is_public;
     f->max_attempts = o->max_attempts > 0 ? o->max_attempts : 3;
     f->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 15000;
+    f->fail_prio = o->fail_prio > 0 ? o->fail_prio : LOG_ERR;
     f->done = done;
     f->ud = ud;
     buf_init(&f->body, 4096);

@@ -28,6 +28,7 @@ struct ecr_fetch_opts {
     const char *ca_bundle;               /* NULL: system CAs */
     int max_attempts;                    /* 0: 3 */
     long timeout_ms;                     /* per attempt; 0: 15000 */
+    int fail_prio;                       /* log priority of the final failure; 0: LOG_ERR */
 };
 
 /* ts: a new reference for the callee on success, NULL on failure. */

@@ -413,6 +413,8 @@ static enum ecd_status req_setup(struct http_req *r, const struct http_request_o
     SETOPT(CURLOPT_HEADERFUNCTION, on_header);
     SETOPT(CURLOPT_HEADERDATA, r);
     SETOPT(CURLOPT_CUSTOMREQUEST, o->method);
+    if (o->no_proxy)
+        SETOPT(CURLOPT_NOPROXY, "*");
     /* POSTFIELDS points at our own copy, which we wipe; COPYPOSTFIELDS would leave a
      * copy inside curl that we cannot reach. */
     if (r->req_body.len) {
@@ -465,4 +467,38 @@ enum ecd_status http_request(struct http_client *c, const struct http_request_op
     if (out)
         *out = r;
     return ECD_OK;
+}
+
+enum ecd_status http_url_host(const char *url, char **out)
+{
+    CURLU *u = curl_url();
+    char *host = NULL, *port = NULL, *scheme = NULL;
+    enum ecd_status st = ECD_ECONFIG;
+    struct buf b;
+
+    buf_init(&b, 1024);
+    if (!u)
+        return ECD_ENOMEM;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        (strcmp(scheme, "https") && strcmp(scheme, "http")))
+        goto out;
+    if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK &&
+        strcmp(port, strcmp(scheme, "https") ? "80" : "443"))
+        st = buf_printf(&b, "%s:%s", host, port);
+    else
+        st = buf_append_str(&b, host);
+    for (char *p = b.ptr; p && *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    if (!st)
+        st = buf_steal(&b, out);
+out:
+    buf_free(&b);
+    curl_free(host);
+    curl_free(port);
+    curl_free(scheme);
+    curl_url_cleanup(u);
+    return st;
 }

@@ -35,6 +35,8 @@ struct http_request_opts {
     long connect_timeout_ms; /* 0: 5000 */
     long total_timeout_ms;   /* 0: 30000 */
     size_t max_body;         /* 0: 1 MiB; a longer response fails with ECD_EPROTO */
+    int no_proxy;            /* 1: never through a proxy (instance metadata, container
+                              * credentials: link-local and loopback endpoints) */
 };
 
 struct http_response {
@@ -61,6 +63,11 @@ void http_client_close(struct http_client *c);
 ECD_MUST_CHECK enum ecd_status http_request(struct http_client *c,
                                             const struct http_request_opts *opts,
                                             http_done_fn *done, void *ud, struct http_req **out);
+/* The Host header curl sends for url, which is what AWS signs: the host in lower case,
+ * plus ":port" when it is not the scheme's default.  *out is malloc'ed.  ECD_ECONFIG
+ * for a URL that is not http:// or https://, ECD_ENOMEM. */
+ECD_MUST_CHECK enum ecd_status http_url_host(const char *url, char **out);
+
 /* End a pending request: its done is called with ECD_ECANCELED from the loop, like
  * every completion.  Calling it after done ran is a bug. */
 void http_cancel(struct http_req *r);

@@ -20,7 +20,9 @@
 #include "exitcode.h"
 #include "http.h"
 #include "log.h"
-#include "refresh.h"
+#include "daemon.h"
+#include "once.h"
+#include "plan.h"
 #include "sink.h"
 
 #define DEFAULT_CONFIG_PATH "/etc/ecr-credd/config.json"
@@ -35,8 +37,9 @@ struct options {
 static void usage(FILE *to)
 {
     fprintf(to,
-            "Usage: ecr-credd --once [OPTIONS]\n"
-            "       ecr-credd --check [OPTIONS]\n"
+            "Usage: ecr-credd [OPTIONS]          run the daemon in the foreground\n"
+            "       ecr-credd --once [OPTIONS]   refresh once and exit\n"
+            "       ecr-credd --check [OPTIONS]  check the configuration\n"
             "Keep Amazon ECR registry credentials fresh in docker config.json and other sinks.\n"
             "\n"
             "  -1, --once             refresh everything once, then exit\n"
@@ -117,12 +120,6 @@ static int parse_options(int argc, char **argv, struct options *o, int *exit_cod
         *exit_code = ECD_EXIT_USAGE;
         return 1;
     }
-    if (!o->once && !o->check) {
-        log_error("daemon mode is not available in this version yet: use --once (from cron or "
-                  "a systemd timer) or --check");
-        *exit_code = ECD_EXIT_USAGE;
-        return 1;
-    }
     return 0;
 }
 
@@ -142,16 +139,23 @@ static const char *env_get(const char *name)
     return getenv(name);
 }
 
-static enum ecd_status load_config(const struct options *o, struct config **out)
+/* The file to read: --config, else the default path if it exists, else NULL for the
+ * zero-config default.  The daemon re-reads the same source on SIGHUP. */
+static const char *config_source(const struct options *o)
 {
     if (o->config_path)
-        return config_load_file(o->config_path, out);
+        return o->config_path;
     if (access(DEFAULT_CONFIG_PATH, F_OK) == 0)
-        return config_load_file(DEFAULT_CONFIG_PATH, out);
-    return config_default(env_get, out);
+        return DEFAULT_CONFIG_PATH;
+    return NULL;
 }
 
-static void on_cycle_done(const struct refresh_result *res, void *ud)
+static enum ecd_status load_config(const char *path, struct config **out)
+{
+    return path ? config_load_file(path, out) : config_default(env_get, out);
+}
+
+static void on_cycle_done(const struct once_result *res, void *ud)
 {
     int *exit_code = ud;
 
@@ -168,18 +172,16 @@ static void on_cycle_done(const struct refresh_result *res, void *ud)
                    res->sinks_ok + res->sinks_failed);
 }
 
-static int run(const struct options *o)
+/* --once and --check: one plan, one cycle (or just its description). */
+static int run_once(const struct options *o, struct config *cfg)
 {
-    struct config *cfg = NULL;
     struct http_client *http = NULL;
-    struct refresh *r = NULL;
+    struct plan *p = NULL;
+    struct once *cycle = NULL;
     uv_loop_t loop;
-    int exit_code = ECD_EXIT_USAGE, rc;
+    int exit_code = ECD_EXIT_NONE, rc;
     enum ecd_status st;
 
-    st = load_config(o, &cfg);
-    if (st)
-        return ECD_EXIT_USAGE;
     rc = uv_loop_init(&loop);
     if (rc < 0) {
         log_error("cannot create the event loop: %s", uv_strerror(rc));
@@ -187,27 +189,38 @@ static int run(const struct options *o)
         return ECD_EXIT_NONE;
     }
     st = http_client_new(&loop, &http);
-    if (!st)
-        st = refresh_new(&loop, http, cfg, env_get, &r);
+    if (st)
+        config_free(cfg);
+    else
+        st = plan_new(&loop, http, cfg, env_get, &p);
     if (st) {
         exit_code = st == ECD_ECONFIG ? ECD_EXIT_USAGE : ECD_EXIT_NONE;
     } else if (o->check) {
-        refresh_describe(r);
+        plan_describe(p);
         exit_code = ECD_EXIT_OK;
-    } else {
-        exit_code = ECD_EXIT_NONE;
-        st = refresh_run(r, on_cycle_done, &exit_code);
-        if (!st)
-            uv_run(&loop, UV_RUN_DEFAULT);
+    } else if (once_start(p, on_cycle_done, &exit_code, &cycle) == ECD_OK) {
+        uv_run(&loop, UV_RUN_DEFAULT);
     }
-    refresh_free(r);
+    once_free(cycle);
+    plan_free(p);
     http_client_close(http);
     uv_run(&loop, UV_RUN_DEFAULT); /* close callbacks */
     rc = uv_loop_close(&loop);
     if (rc < 0)
         log_warn("event loop closed with handles still open: %s", uv_strerror(rc));
-    config_free(cfg);
     return exit_code;
+}
+
+static int run(const struct options *o)
+{
+    const char *path = config_source(o);
+    struct config *cfg = NULL;
+
+    if (load_config(path, &cfg))
+        return ECD_EXIT_USAGE;
+    if (o->once || o->check)
+        return run_once(o, cfg);
+    return daemon_run(cfg, path, env_get);
 }
 
 int main(int argc, char **argv)

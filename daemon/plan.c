@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* One refresh cycle; see refresh.h. */
-#include "refresh.h"
+/* Plans and group fetches; see plan.h. */
+#include "plan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,42 +15,14 @@
 #include "sink.h"
 #include "token.h"
 
-#define ECR_MAX_IDS_PER_CALL 10 /* the API's limit on registryIds */
-
-struct identity {
-    char *profile;             /* owned; NULL: AWS_PROFILE/default */
-    struct creds_chain *chain; /* owned */
-};
-
-struct fetch_group {
-    struct refresh *r; /* borrowed: owner */
-    size_t ident;      /* index into r->idents (which may move while planning) */
-    struct buf label;  /* owned: "registries[0]" or "registries[0,2]" */
-    char *region;      /* owned */
-    char *endpoint;    /* owned */
-    const char *ids[ECR_MAX_IDS_PER_CALL]; /* borrowed from the config */
-    size_t n_ids;
-    struct token_set *ts; /* owned reference: this cycle's result */
-    enum ecd_status st;
-};
-
-struct refresh {
-    uv_loop_t *loop;          /* borrowed */
-    struct http_client *http; /* borrowed */
-    const struct config *cfg; /* borrowed */
-    const char *(*getenv_fn)(const char *);
-    struct sink_env env;
-    struct identity *idents; /* owned */
-    size_t n_idents;
-    struct fetch_group *groups; /* owned */
-    size_t n_groups;
-    struct sink **sinks; /* owned */
-    size_t n_sinks;
-    struct token_set **good; /* owned refs during a push */
-    size_t n_good;
-    size_t pending;
-    struct refresh_result res;
-    refresh_done_fn *done;
+struct plan_fetch {
+    struct plan *plan; /* borrowed: outlives the fetch */
+    size_t group;
+    struct plan_fetch_opts opts;
+    struct ecr_fetch *ecr; /* borrowed while the ECR call runs */
+    int canceled;          /* plan_fetch_cancel() ran while credentials were resolving */
+    time_t creds_expiration;
+    plan_fetch_done_fn *done;
     void *ud;
 };
 
@@ -59,9 +31,9 @@ static const char *str_or_empty(const char *s)
     return s ? s : "";
 }
 
-static enum ecd_status identity_for(struct refresh *r, const char *profile, struct identity **out)
+static enum ecd_status identity_for(struct plan *r, const char *profile, struct plan_identity **out)
 {
-    struct identity *grown;
+    struct plan_identity *grown;
     enum ecd_status st;
 
     for (size_t i = 0; i < r->n_idents; i++) {
@@ -86,11 +58,11 @@ static enum ecd_status identity_for(struct refresh *r, const char *profile, stru
     return ECD_OK;
 }
 
-static enum ecd_status group_add(struct refresh *r, size_t ident_index, const char *region,
-                                 const char *where, struct fetch_group **out)
+static enum ecd_status group_add(struct plan *r, size_t ident_index, const char *region,
+                                 const char *where, struct plan_group **out)
 {
-    struct fetch_group *grown = realloc(r->groups, (r->n_groups + 1) * sizeof(*grown));
-    struct fetch_group *g;
+    struct plan_group *grown = realloc(r->groups, (r->n_groups + 1) * sizeof(*grown));
+    struct plan_group *g;
     enum ecd_status st;
 
     if (!grown)
@@ -98,7 +70,6 @@ static enum ecd_status group_add(struct refresh *r, size_t ident_index, const ch
     r->groups = grown;
     g = &grown[r->n_groups];
     memset(g, 0, sizeof(*g));
-    g->r = r;
     g->ident = ident_index;
     buf_init(&g->label, 4096);
     g->region = strdup(region);
@@ -115,9 +86,9 @@ static enum ecd_status group_add(struct refresh *r, size_t ident_index, const ch
 /* Registries that share an identity and a region share one token (ECR tokens are
  * regional and cover every registry the identity may pull from), so they become one
  * GetAuthorizationToken call listing all their ids, up to the API's 10 per call. */
-static enum ecd_status plan_registry(struct refresh *r, const struct config_registry *reg)
+static enum ecd_status plan_registry(struct plan *r, const struct config_registry *reg)
 {
-    struct identity *ident;
+    struct plan_identity *ident;
     char *region = NULL;
     enum ecd_status st;
     size_t ident_index;
@@ -144,14 +115,14 @@ static enum ecd_status plan_registry(struct refresh *r, const struct config_regi
 
     size_t i = 0;
     do {
-        struct fetch_group *g = NULL;
+        struct plan_group *g = NULL;
 
         /* Join a group of the same identity and region that has room for more ids. */
         for (size_t k = 0; k < r->n_groups && !g; k++) {
-            struct fetch_group *c = &r->groups[k];
+            struct plan_group *c = &r->groups[k];
 
             if (c->ident == ident_index && !strcmp(c->region, region) &&
-                (c->n_ids == 0) == (reg->n_registry_ids == 0) && c->n_ids < ECR_MAX_IDS_PER_CALL &&
+                (c->n_ids == 0) == (reg->n_registry_ids == 0) && c->n_ids < PLAN_MAX_IDS_PER_CALL &&
                 reg->n_registry_ids) {
                 g = c;
                 st = buf_printf(&g->label, ", %s", reg->where);
@@ -161,7 +132,7 @@ static enum ecd_status plan_registry(struct refresh *r, const struct config_regi
             st = group_add(r, ident_index, region, reg->where, &g);
         if (st)
             break;
-        for (; i < reg->n_registry_ids && g->n_ids < ECR_MAX_IDS_PER_CALL; i++) {
+        for (; i < reg->n_registry_ids && g->n_ids < PLAN_MAX_IDS_PER_CALL; i++) {
             int dup = 0;
 
             for (size_t k = 0; k < g->n_ids; k++)
@@ -174,14 +145,16 @@ static enum ecd_status plan_registry(struct refresh *r, const struct config_regi
     return st;
 }
 
-enum ecd_status refresh_new(uv_loop_t *loop, struct http_client *http, const struct config *cfg,
-                            const char *(*getenv_fn)(const char *), struct refresh **out)
+enum ecd_status plan_new(uv_loop_t *loop, struct http_client *http, struct config *cfg,
+                         const char *(*getenv_fn)(const char *), struct plan **out)
 {
-    struct refresh *r = calloc(1, sizeof(*r));
+    struct plan *r = calloc(1, sizeof(*r));
     enum ecd_status st = ECD_OK, first = ECD_OK;
 
-    if (!r)
+    if (!r) {
+        config_free(cfg);
         return ECD_ENOMEM;
+    }
     r->loop = loop;
     r->http = http;
     r->cfg = cfg;
@@ -194,8 +167,7 @@ enum ecd_status refresh_new(uv_loop_t *loop, struct http_client *http, const str
             first = st;
     }
     r->sinks = calloc(cfg->n_sinks ? cfg->n_sinks : 1, sizeof(*r->sinks));
-    r->good = calloc(r->n_groups ? r->n_groups : 1, sizeof(*r->good));
-    if (!r->sinks || !r->good)
+    if (!r->sinks)
         first = ECD_ENOMEM;
     for (size_t i = 0; i < cfg->n_sinks && r->sinks && first != ECD_ENOMEM; i++) {
         st = sink_new(&cfg->sinks[i], &r->env, &r->sinks[r->n_sinks]);
@@ -205,81 +177,19 @@ enum ecd_status refresh_new(uv_loop_t *loop, struct http_client *http, const str
             r->n_sinks++;
     }
     if (first) {
-        refresh_free(r);
+        plan_free(r);
         return first;
     }
     *out = r;
     return ECD_OK;
 }
 
-static void cycle_finish(struct refresh *r)
-{
-    for (size_t i = 0; i < r->n_good; i++)
-        token_set_unref(r->good[i]);
-    r->n_good = 0;
-    r->done(&r->res, r->ud);
-}
-
-static void on_sink_done(struct sink *s, enum ecd_status st, void *ud)
-{
-    struct refresh *r = ud;
-
-    (void)s;
-    if (st)
-        r->res.sinks_failed++;
-    else
-        r->res.sinks_ok++;
-    if (--r->pending == 0)
-        cycle_finish(r);
-}
-
-static void push_all(struct refresh *r)
-{
-    r->n_good = 0;
-    for (size_t i = 0; i < r->n_groups; i++) {
-        if (r->groups[i].ts) {
-            r->good[r->n_good++] = r->groups[i].ts; /* the reference moves here */
-            r->groups[i].ts = NULL;
-        }
-    }
-    if (r->n_good == 0) {
-        cycle_finish(r);
-        return;
-    }
-    r->pending = 1; /* held while starting, so a fast sink cannot finish the cycle early */
-    for (size_t i = 0; i < r->n_sinks; i++) {
-        struct sink *s = r->sinks[i];
-        enum ecd_status st = s->ops->push(s, r->good, r->n_good, on_sink_done, r);
-
-        if (st) {
-            log_error("sink %s: %s", s->name, ecd_strerror(st));
-            r->res.sinks_failed++;
-        } else {
-            r->pending++;
-        }
-    }
-    if (--r->pending == 0)
-        cycle_finish(r);
-}
-
-static void group_done(struct fetch_group *g)
-{
-    struct refresh *r = g->r;
-
-    if (g->st)
-        r->res.groups_failed++;
-    else
-        r->res.groups_ok++;
-    if (--r->pending == 0)
-        push_all(r);
-}
-
 static void on_token(enum ecd_status st, struct token_set *ts, void *ud)
 {
-    struct fetch_group *g = ud;
+    struct plan_fetch *f = ud;
+    struct plan_group *g = &f->plan->groups[f->group];
 
-    g->st = st;
-    g->ts = ts;
+    f->ecr = NULL;
     if (!st) {
         char until[32] = "?";
         time_t exp = ts->n ? (time_t)ts->items[0].expires_at : 0;
@@ -294,14 +204,18 @@ static void on_token(enum ecd_status st, struct token_set *ts, void *ud)
         log_info("%s: got a token for %zu registr%s in %s, valid until %s", buf_str(&g->label),
                  ts->n, ts->n == 1 ? "y" : "ies", g->region, until);
     }
-    group_done(g);
+    f->done(st, ts, f->creds_expiration, f->ud);
+    free(f);
 }
 
 static void on_creds(enum ecd_status st, const struct aws_credentials *c, void *ud)
 {
-    struct fetch_group *g = ud;
-    struct refresh *r = g->r;
+    struct plan_fetch *f = ud;
+    struct plan *r = f->plan;
+    struct plan_group *g = &r->groups[f->group];
 
+    if (f->canceled)
+        st = ECD_ECANCELED;
     if (!st) {
         struct ecr_fetch_opts o = {
             .label = buf_str(&g->label),
@@ -311,53 +225,63 @@ static void on_creds(enum ecd_status st, const struct aws_credentials *c, void *
             .n_registry_ids = g->n_ids,
             .creds = c,
             .ca_bundle = r->getenv_fn("AWS_CA_BUNDLE"),
+            .fail_prio = f->opts.fail_prio,
+            .max_attempts = f->opts.max_attempts,
         };
         if (o.ca_bundle && !*o.ca_bundle)
             o.ca_bundle = NULL;
-        st = ecr_fetch_start(r->loop, r->http, &o, on_token, g, NULL);
+        f->creds_expiration = c->expiration;
+        st = ecr_fetch_start(r->loop, r->http, &o, on_token, f, &f->ecr);
         if (!st)
             return;
     }
-    g->st = st;
-    group_done(g);
+    f->done(st, NULL, 0, f->ud);
+    free(f);
 }
 
-enum ecd_status refresh_run(struct refresh *r, refresh_done_fn *done, void *ud)
+enum ecd_status plan_fetch_start(struct plan *p, size_t group, const struct plan_fetch_opts *opts,
+                                 plan_fetch_done_fn *done, void *ud, struct plan_fetch **out)
 {
-    memset(&r->res, 0, sizeof(r->res));
-    r->done = done;
-    r->ud = ud;
-    if (r->n_groups == 0)
-        return ECD_EINVAL;
-    r->pending = 0;
-    for (size_t i = 0; i < r->n_groups; i++) {
-        struct fetch_group *g = &r->groups[i];
-        enum ecd_status st;
+    struct plan_fetch *f;
+    enum ecd_status st;
 
-        g->st = ECD_OK;
-        token_set_unref(g->ts);
-        g->ts = NULL;
-        st = creds_chain_get(r->idents[g->ident].chain, on_creds, g);
-        if (st) {
-            /* No callback will come for this group: count it as failed now, but
-             * finish from the loop through the other groups, or report it directly
-             * when none started. */
-            g->st = st;
-            r->res.groups_failed++;
-            continue;
-        }
-        r->pending++;
+    if (group >= p->n_groups)
+        return ECD_EINVAL;
+    f = calloc(1, sizeof(*f));
+    if (!f)
+        return ECD_ENOMEM;
+    f->plan = p;
+    f->group = group;
+    if (opts)
+        f->opts = *opts;
+    f->done = done;
+    f->ud = ud;
+    st = creds_chain_get(p->idents[p->groups[group].ident].chain, on_creds, f);
+    if (st) {
+        free(f);
+        return st;
     }
-    return r->pending ? ECD_OK : ECD_EAUTH;
+    if (out)
+        *out = f;
+    return ECD_OK;
 }
 
-void refresh_describe(const struct refresh *r)
+void plan_fetch_cancel(struct plan_fetch *f)
+{
+    /* While credentials resolve on the thread pool there is nothing to stop: on_creds
+     * sees the flag and finishes with ECD_ECANCELED. */
+    f->canceled = 1;
+    if (f->ecr)
+        ecr_fetch_cancel(f->ecr);
+}
+
+void plan_describe(const struct plan *r)
 {
     struct buf line;
 
     buf_init(&line, 4096);
     for (size_t i = 0; i < r->n_groups; i++) {
-        const struct fetch_group *g = &r->groups[i];
+        const struct plan_group *g = &r->groups[i];
 
         printf("fetch %s: profile %s, region %s, endpoint %s, registry ids: ", buf_str(&g->label),
                r->idents[g->ident].profile ? r->idents[g->ident].profile : "(default)", g->region,
@@ -376,7 +300,7 @@ void refresh_describe(const struct refresh *r)
     buf_free(&line);
 }
 
-void refresh_free(struct refresh *r)
+void plan_free(struct plan *r)
 {
     if (!r)
         return;
@@ -384,7 +308,6 @@ void refresh_free(struct refresh *r)
         buf_free(&r->groups[i].label);
         free(r->groups[i].region);
         free(r->groups[i].endpoint);
-        token_set_unref(r->groups[i].ts);
     }
     free(r->groups);
     for (size_t i = 0; i < r->n_idents; i++) {
@@ -395,6 +318,6 @@ void refresh_free(struct refresh *r)
     for (size_t i = 0; i < r->n_sinks; i++)
         sink_free(r->sinks[i]);
     free(r->sinks);
-    free(r->good);
+    config_free(r->cfg);
     free(r);
 }
