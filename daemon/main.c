@@ -20,6 +20,7 @@
 #include "exitcode.h"
 #include "http.h"
 #include "log.h"
+#include "check.h"
 #include "daemon.h"
 #include "once.h"
 #include "plan.h"
@@ -172,6 +173,13 @@ static void on_cycle_done(const struct once_result *res, void *ud)
                    res->sinks_ok + res->sinks_failed);
 }
 
+static void on_check_done(size_t failed, void *ud)
+{
+    int *exit_code = ud;
+
+    *exit_code = failed ? ECD_EXIT_USAGE : ECD_EXIT_OK;
+}
+
 /* --once and --check: one plan, one cycle (or just its description). */
 static int run_once(const struct options *o, struct config *cfg)
 {
@@ -196,8 +204,8 @@ static int run_once(const struct options *o, struct config *cfg)
     if (st) {
         exit_code = st == ECD_ECONFIG ? ECD_EXIT_USAGE : ECD_EXIT_NONE;
     } else if (o->check) {
-        plan_describe(p);
-        exit_code = ECD_EXIT_OK;
+        if (check_start(p, on_check_done, &exit_code) == ECD_OK)
+            uv_run(&loop, UV_RUN_DEFAULT);
     } else if (once_start(p, on_cycle_done, &exit_code, &cycle) == ECD_OK) {
         uv_run(&loop, UV_RUN_DEFAULT);
     }

@@ -68,13 +68,22 @@ def main():
 
     with testbed.workdir() as home:
         d = testbed.Daemon(binary, home)
-        # The example names profile "prod": give it one, as its user would have.
+        # The example names profile "prod" and uses the default one: give both keys,
+        # as its user would have.
         testbed.write_file(os.path.join(home, ".aws", "config"),
                            "[profile prod]\nregion = eu-west-1\n")
+        testbed.write_file(os.path.join(home, ".aws", "credentials"),
+                           "[default]\naws_access_key_id = AKIADEFAULTEXAMPLE\n"
+                           "aws_secret_access_key = default-secret-example\n"
+                           "[prod]\naws_access_key_id = AKIAPRODEXAMPLE\n"
+                           "aws_secret_access_key = prod-secret-example\n", mode=0o600)
         r = d.run(["--check", "--config",
                    os.path.join(SRC, "config", "ecr-credd.conf.example")],
                   env={"AWS_REGION": "us-east-1"})
         tap.eq(r.rc, 0, "the example config passes --check", r.diag())
+        tap.ok("identity prod: credentials from shared-credentials-file, access key "
+               "AKIAPRODEXAMPLE" in r.out, "--check names the provider and key id", r.diag())
+        tap.ok("secret-example" not in r.out + r.err, "--check prints no secret", r.diag())
 
     for script in re.findall(r"(?:sudo )?((?:tools|tests)/[\w./-]+\.sh)", readme):
         tap.ok(os.access(os.path.join(SRC, script), os.X_OK), "README names %s, which exists" % script)

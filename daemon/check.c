@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/* --check; see check.h. */
+#include "check.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "creds.h"
+
+struct check {
+    struct plan *plan; /* borrowed */
+    size_t pending, failed;
+    check_done_fn *done;
+    void *ud;
+};
+
+struct check_ident {
+    struct check *c; /* borrowed */
+    size_t index;
+};
+
+static void on_creds(enum ecd_status st, const struct aws_credentials *creds, void *ud)
+{
+    struct check_ident *ci = ud;
+    struct check *c = ci->c;
+    const struct plan_identity *id = &c->plan->idents[ci->index];
+    const char *profile = id->profile ? id->profile : "(default)";
+
+    if (st) {
+        printf("identity %s: no usable credentials: %s (see the messages above)\n", profile,
+               ecd_strerror(st));
+        c->failed++;
+    } else {
+        char exp[32] = "does not expire";
+        struct tm tm;
+
+        if (creds->expiration > 0 && gmtime_r(&creds->expiration, &tm))
+            strftime(exp, sizeof(exp), "expires %Y-%m-%dT%H:%M:%SZ", &tm);
+        printf("identity %s: credentials from %s, access key %s, %s\n", profile,
+               creds->provider ? creds->provider : "?", creds->access_key_id, exp);
+    }
+    free(ci);
+    if (--c->pending == 0) {
+        c->done(c->failed, c->ud);
+        free(c);
+    }
+}
+
+enum ecd_status check_start(struct plan *p, check_done_fn *done, void *ud)
+{
+    struct check *c = calloc(1, sizeof(*c));
+
+    if (!c)
+        return ECD_ENOMEM;
+    c->plan = p;
+    c->done = done;
+    c->ud = ud;
+    plan_describe(p);
+    for (size_t i = 0; i < p->n_idents; i++) {
+        struct check_ident *ci = calloc(1, sizeof(*ci));
+
+        if (ci) {
+            ci->c = c;
+            ci->index = i;
+        }
+        if (!ci || creds_chain_get(p->idents[i].chain, on_creds, ci)) {
+            printf("identity %s: cannot start the lookup\n",
+                   p->idents[i].profile ? p->idents[i].profile : "(default)");
+            free(ci);
+            c->failed++;
+            continue;
+        }
+        c->pending++;
+    }
+    if (c->pending == 0) {
+        free(c);
+        return ECD_EAUTH;
+    }
+    return ECD_OK;
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* --check: print what the plan would do, then resolve every identity's credentials
+ * (provider and access key id, never a secret) without calling ECR or writing
+ * anything. */
+#ifndef ECD_CHECK_H
+#define ECD_CHECK_H
+
+#include "plan.h"
+#include "status.h"
+
+/* done gets the number of identities that could not be resolved. */
+typedef void check_done_fn(size_t failed, void *ud);
+
+/* Async (STYLE 2.6); p is borrowed and must outlive the check. */
+ECD_MUST_CHECK enum ecd_status check_start(struct plan *p, check_done_fn *done, void *ud);
+
+#endif
