@@ -159,14 +159,15 @@ static void format_in(double seconds, char *dst, size_t n)
         duration_format((int64_t)(seconds * 1000.0 + 0.5) / 1000 * 1000, dst, n);
 }
 
-static double next_due(const struct daemon *d)
+/* The next fetch (for STATUS), or with sinks too, the next thing to do (for the timer). */
+static double next_due(const struct daemon *d, int with_sinks)
 {
     double due = INFINITY;
 
     for (size_t i = 0; i < d->plan->n_groups; i++)
         if (!d->groups[i].op && d->groups[i].due < due)
             due = d->groups[i].due;
-    for (size_t i = 0; i < d->plan->n_sinks; i++)
+    for (size_t i = 0; with_sinks && i < d->plan->n_sinks; i++)
         if (!d->sinks[i].busy && d->sinks[i].pushed_gen < d->gen && d->sinks[i].due < due)
             due = d->sinks[i].due;
     return due;
@@ -174,7 +175,7 @@ static double next_due(const struct daemon *d)
 
 static void status_line(const struct daemon *d, char *dst, size_t n)
 {
-    double now = now_wall(), due = next_due(d);
+    double now = now_wall(), due = next_due(d, 0);
     size_t fresh = 0, failing = 0;
     char in[DURATION_FORMAT_MAX];
 
@@ -192,12 +193,12 @@ static void status_line(const struct daemon *d, char *dst, size_t n)
              failing, in);
 }
 
-static void report_status(const struct daemon *d)
+static void report_status(const struct daemon *d, int always)
 {
     char line[256];
 
     status_line(d, line, sizeof(line));
-    notify_status(line);
+    notify_status(line, always);
 }
 
 static void run_due(struct daemon *d);
@@ -207,13 +208,15 @@ static void on_timer(uv_timer_t *t)
     run_due(t->data);
 }
 
-static void reschedule(struct daemon *d)
+/* Arm the timer for whatever is due next; `changed`: a fetch or push just ended, so
+ * STATUS goes out even if it reads as before. */
+static void reschedule(struct daemon *d, int changed)
 {
     double due, delay;
 
     if (d->stopping || d->next)
         return;
-    due = next_due(d);
+    due = next_due(d, 1);
     if (isinf(due)) {
         uv_timer_stop(&d->timer);
         return;
@@ -223,7 +226,7 @@ static void reschedule(struct daemon *d)
         delay = 0;
     /* Timers cannot fail on an open handle. */
     (void)uv_timer_start(&d->timer, on_timer, (uint64_t)ceil(delay * 1000.0), 0);
-    report_status(d);
+    report_status(d, changed);
 }
 
 /* Whether the wall clock moved against the monotonic one since the last wake-up. */
@@ -301,7 +304,7 @@ static void on_fetched(enum ecd_status st, struct token_set *ts, time_t creds_ex
                  g->failures, ecd_strerror(st), in,
                  g->ts ? ", the sinks keep the last good credentials" : "");
     }
-    reschedule(d);
+    reschedule(d, 1);
 }
 
 static void start_fetch(struct dgroup *g, double now)
@@ -354,7 +357,7 @@ static void on_pushed(struct sink *sk, enum ecd_status st, void *ud)
         format_in(s->due - now, in, sizeof(in));
         log_warn("sink %s: attempt %u failed; next attempt in %s", sk->name, s->failures, in);
     }
-    reschedule(d);
+    reschedule(d, 1);
 }
 
 static void start_push(struct dsink *s, double now)
@@ -408,7 +411,7 @@ static void run_due(struct daemon *d)
         if (!s->busy && s->pushed_gen < d->gen && s->due <= now)
             start_push(s, now);
     }
-    reschedule(d);
+    reschedule(d, 0);
 }
 
 static void cancel_all(struct daemon *d)

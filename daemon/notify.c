@@ -26,9 +26,9 @@ void notify_ready(const char *status)
     (void)sd_notifyf(0, "READY=1\nSTATUS=%s", status);
 }
 
-void notify_status(const char *status)
+void notify_status(const char *status, int always)
 {
-    if (!strcmp(status, last_status))
+    if (!always && !strcmp(status, last_status))
         return;
     snprintf(last_status, sizeof(last_status), "%s", status);
     (void)sd_notifyf(0, "STATUS=%s", status);
