@@ -310,10 +310,9 @@ static int parse_digits(const char **p, int n, int *out)
     return 1;
 }
 
-/* AWS_CREDENTIAL_EXPIRATION as ISO 8601 with a zone: YYYY-MM-DD[T ]HH:MM[:SS[.frac]]
- * then Z or +-HH[:MM] or +-HHMM.  botocore accepts whatever dateutil parses, but a time
- * without a zone breaks it later (naive minus aware datetime), so that is refused. */
-static int parse_expiration(const char *s, time_t *out)
+/* See awsconfig.h.  botocore accepts whatever dateutil parses, but a time without a
+ * zone breaks it later (naive minus aware datetime), so that is refused. */
+int awsconfig_parse_time(const char *s, time_t *out)
 {
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     struct tm tm = {0};
@@ -405,7 +404,7 @@ static enum ecd_status env_keys(const struct awsconfig *cfg, struct aws_credenti
     }
     if (!tok || !*tok)
         tok = cfg->getenv_fn("AWS_SESSION_TOKEN");
-    if (exp && *exp && !parse_expiration(exp, &when)) {
+    if (exp && *exp && !awsconfig_parse_time(exp, &when)) {
         log_error("environment: AWS_CREDENTIAL_EXPIRATION: expected an ISO 8601 time with a "
                   "zone, like 2024-01-15T13:00:00Z");
         return ECD_ECONFIG;
@@ -470,6 +469,11 @@ enum ecd_status awsconfig_credentials(const struct awsconfig *cfg, const char *p
 
     aws_credentials_clear(out);
     *source = AWSCONFIG_NONE;
+    if (flags & AWSCONFIG_ENV_ONLY) {
+        st = env_keys(cfg, out, &found);
+        *source = !st && found ? AWSCONFIG_STATIC : AWSCONFIG_NONE;
+        return st;
+    }
     if (env_on) {
         st = env_keys(cfg, out, &found);
         if (st || found) {

@@ -24,6 +24,8 @@
 #ifndef ECD_AWSCONFIG_H
 #define ECD_AWSCONFIG_H
 
+#include <time.h>
+
 #include "awscreds.h"
 #include "ini.h"
 #include "status.h"
@@ -48,6 +50,9 @@ enum awsconfig_source {
 /* Flags for awsconfig_credentials(). */
 #define AWSCONFIG_NO_ENV         1u /* skip env credentials and env web identity settings */
 #define AWSCONFIG_NO_ASSUME_ROLE 2u /* skip the assume-role step */
+/* Only the environment keys, even after a profile override: what botocore's
+ * credential_source = Environment reads.  profile must be NULL. */
+#define AWSCONFIG_ENV_ONLY 4u
 
 struct awsconfig;
 
@@ -101,6 +106,12 @@ ECD_MUST_CHECK enum ecd_status awsconfig_static_credentials(const struct awsconf
  * *out is malloc'ed, or NULL with ECD_OK when none is set.  ECD_ECONFIG (logged) when
  * `region` is a nested block. */
 ECD_MUST_CHECK enum ecd_status awsconfig_region(const struct awsconfig *cfg, char **out);
+
+/* An expiry time as AWS writes it (AWS_CREDENTIAL_EXPIRATION, STS <Expiration>, the
+ * container, IMDS and credential_process "Expiration"): ISO 8601 with a zone,
+ * YYYY-MM-DD[T ]HH:MM[:SS[.frac]] then Z or +-HH[:MM] or +-HHMM.  1 and *out set on
+ * success, 0 for anything else.  Pure; nothing is logged. */
+int awsconfig_parse_time(const char *s, time_t *out);
 
 /* botocore's METHOD name of a source ("env" for static keys is in out->provider):
  * "assume-role", "assume-role-with-web-identity", "sso", "login", "custom-process";

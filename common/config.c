@@ -26,7 +26,9 @@
 static const char *const top_keys[] = {"refresh", "registries", "sinks", NULL};
 static const char *const refresh_keys[] = {"before_expiry", "jitter", "retry_min", "retry_max",
                                            NULL};
-static const char *const registry_keys[] = {"region", "registry_ids", "profile", NULL};
+static const char *const registry_keys[] = {"region",   "registry_ids", "profile",
+                                            "role_arn", "external_id",  "role_session_name",
+                                            "hosts",    "public",       NULL};
 
 static void refresh_defaults(struct config_refresh *r)
 {
@@ -39,6 +41,10 @@ static void refresh_defaults(struct config_refresh *r)
 /* strdup that reports through the status enum. */
 static enum ecd_status dup_str(const char *s, char **out)
 {
+    if (!s) { /* an optional value that is absent */
+        *out = NULL;
+        return ECD_OK;
+    }
     *out = strdup(s);
     return *out ? ECD_OK : ECD_ENOMEM;
 }
@@ -187,6 +193,130 @@ static enum ecd_status parse_registry_ids(struct jsonutil_err *e, const cJSON *a
     return ECD_OK;
 }
 
+/* STS's character rules (protocols.md 3.4). */
+#define STS_NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+=,.@-"
+
+static int chars_ok(const char *s, size_t min, size_t max, const char *allowed)
+{
+    size_t n = strlen(s);
+
+    return n >= min && n <= max && strspn(s, allowed) == n;
+}
+
+/* arn:<partition>:iam::<12 digits>:role/<path and name> */
+static int is_role_arn(const char *s)
+{
+    const char *p = strncmp(s, "arn:", 4) ? NULL : strchr(s + 4, ':');
+
+    if (!p || p == s + 4 || strncmp(p, ":iam::", 6))
+        return 0;
+    p += 6;
+    return is_account_id(p, 12) && !strncmp(p + 12, ":role/", 6) && p[18] && strlen(s) <= 2048;
+}
+
+/* role_arn, external_id, role_session_name: the registry's own identity. */
+static enum ecd_status parse_identity(struct jsonutil_err *e, const cJSON *node, const char *where,
+                                      struct config_registry *r)
+{
+    const char *arn = NULL, *ext = NULL, *session = NULL;
+    char sub[JSONUTIL_PATH_MAX];
+    enum ecd_status st;
+
+    if ((st = jsonutil_get_string(e, node, where, "role_arn", JSONUTIL_OPTIONAL, &arn)) ||
+        (st = jsonutil_get_string(e, node, where, "external_id", JSONUTIL_OPTIONAL, &ext)) ||
+        (st =
+             jsonutil_get_string(e, node, where, "role_session_name", JSONUTIL_OPTIONAL, &session)))
+        return st;
+    if (arn && !is_role_arn(arn)) {
+        jsonutil_path_key(sub, sizeof(sub), where, "role_arn");
+        return jsonutil_fail(e, sub,
+                             "expected an IAM role ARN such as "
+                             "\"arn:aws:iam::123456789012:role/ecr-reader\"");
+    }
+    if (ext) {
+        jsonutil_path_key(sub, sizeof(sub), where, "external_id");
+        if (!arn)
+            return jsonutil_fail(e, sub, "only means something with role_arn");
+        if (!chars_ok(ext, 2, 1224, STS_NAME_CHARS ":/"))
+            return jsonutil_fail(e, sub,
+                                 "expected 2-1224 characters of letters, digits and "
+                                 "+=,.@:/_-");
+    }
+    if (session) {
+        jsonutil_path_key(sub, sizeof(sub), where, "role_session_name");
+        if (!arn)
+            return jsonutil_fail(e, sub, "only means something with role_arn");
+        if (!chars_ok(session, 2, 64, STS_NAME_CHARS))
+            return jsonutil_fail(e, sub,
+                                 "expected 2-64 characters of letters, digits and "
+                                 "+=,.@_-");
+    }
+    if ((st = dup_str(arn, &r->role_arn)) || (st = dup_str(ext, &r->external_id)) ||
+        (st = dup_str(session, &r->role_session_name)))
+        return st;
+    return ECD_OK;
+}
+
+/* "hosts" (explicit registry hosts) and "public" (ECR Public). */
+static enum ecd_status parse_hosts(struct jsonutil_err *e, const cJSON *node, const char *where,
+                                   struct config_registry *r)
+{
+    char sub[JSONUTIL_PATH_MAX], item[JSONUTIL_PATH_MAX];
+    const cJSON *arr = NULL;
+    const char *why;
+    enum ecd_status st;
+    size_t n, i = 0;
+
+    if ((st = jsonutil_get_array(e, node, where, "hosts", JSONUTIL_OPTIONAL, &arr)) ||
+        (st = jsonutil_get_bool(e, node, where, "public", JSONUTIL_OPTIONAL, &r->is_public)))
+        return st;
+    if (r->is_public) {
+        jsonutil_path_key(sub, sizeof(sub), where, "public");
+        if (arr || r->n_registry_ids)
+            return jsonutil_fail(e, sub,
+                                 "ECR Public has no registry_ids or hosts: its one "
+                                 "registry is " ECR_PUBLIC_HOST);
+        if (r->region && strcmp(r->region, ECR_PUBLIC_REGION))
+            return jsonutil_fail(e, sub,
+                                 "ECR Public tokens come from " ECR_PUBLIC_REGION
+                                 " only; drop region or set it to " ECR_PUBLIC_REGION);
+    }
+    if (!arr)
+        return ECD_OK;
+    jsonutil_path_key(sub, sizeof(sub), where, "hosts");
+    n = (size_t)cJSON_GetArraySize(arr);
+    if (!n)
+        return jsonutil_fail(e, sub, "expected at least one registry host");
+    if (r->n_registry_ids)
+        return jsonutil_fail(e, sub,
+                             "give registry_ids or hosts, not both (a host names its "
+                             "account)");
+    r->hosts = calloc(n, sizeof(*r->hosts));
+    if (!r->hosts)
+        return ECD_ENOMEM;
+    for (const cJSON *it = arr->child; it; it = it->next, i++) {
+        struct ecr_host *h = &r->hosts[i];
+
+        jsonutil_path_index(item, sizeof(item), sub, i);
+        if ((st = jsonutil_expect(e, it, item, JSONUTIL_STRING)))
+            return st;
+        if (ecr_host_parse(it->valuestring, h, &why))
+            return jsonutil_fail(e, item, "\"%.80s\": %s", it->valuestring, why);
+        if (h->is_public)
+            return jsonutil_fail(e, item, "ECR Public: use \"public\": true instead of hosts");
+        if (r->region && strcmp(r->region, h->region))
+            return jsonutil_fail(e, item, "the host is in region %s but region is %s", h->region,
+                                 r->region);
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(r->hosts[j].account_id, h->account_id) &&
+                !strcmp(r->hosts[j].region, h->region) && r->hosts[j].fips == h->fips &&
+                r->hosts[j].dualstack == h->dualstack)
+                return jsonutil_fail(e, item, "repeats %s[%zu]", sub, j);
+        r->n_hosts = i + 1;
+    }
+    return ECD_OK;
+}
+
 static enum ecd_status parse_registry(struct jsonutil_err *e, const cJSON *node, size_t i,
                                       struct config_registry *r)
 {
@@ -229,6 +359,10 @@ static enum ecd_status parse_registry(struct jsonutil_err *e, const cJSON *node,
             return jsonutil_fail(e, sub, "expected a profile name, not \"\"");
         st = dup_str(profile, &r->profile);
     }
+    if (!st)
+        st = parse_identity(e, node, where, r);
+    if (!st)
+        st = parse_hosts(e, node, where, r);
     return st;
 }
 
@@ -628,6 +762,10 @@ void config_free(struct config *c)
             free(r->registry_ids[j]);
         free(r->registry_ids);
         free(r->profile);
+        free(r->role_arn);
+        free(r->external_id);
+        free(r->role_session_name);
+        free(r->hosts);
     }
     free(c->registries);
     for (size_t i = 0; c->sinks && i < c->n_sinks; i++) {

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ecr_host.h"
 #include "status.h"
 
 struct config_refresh {
@@ -26,6 +27,18 @@ struct config_registry {
     char **registry_ids; /* owned; 12-digit account ids; may be empty: caller's own */
     size_t n_registry_ids;
     char *profile; /* owned; NULL: AWS_PROFILE/default chain */
+    /* The registry's own identity: AssumeRole into role_arn with the profile's (or the
+     * default chain's) credentials as the source.  All owned; NULL when not given;
+     * external_id and role_session_name only come with role_arn. */
+    char *role_arn;
+    char *external_id;
+    char *role_session_name;
+    /* "hosts": registry hosts as written in image references, parsed with
+     * ecr_host_parse() (account, region, partition, FIPS and dual-stack from the name).
+     * Owned; never ECR Public hosts; not together with registry_ids. */
+    struct ecr_host *hosts;
+    size_t n_hosts;
+    int is_public; /* "public": true: ECR Public (public.ecr.aws), token from us-east-1 */
 };
 
 struct config_sink {

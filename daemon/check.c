@@ -20,25 +20,26 @@ struct check_ident {
     size_t index;
 };
 
-static void on_creds(enum ecd_status st, const struct aws_credentials *creds, void *ud)
+static void on_identity(enum ecd_status st, const struct creds_identity *id, void *ud)
 {
     struct check_ident *ci = ud;
     struct check *c = ci->c;
-    const struct plan_identity *id = &c->plan->idents[ci->index];
-    const char *profile = id->profile ? id->profile : "(default)";
+    const struct plan_identity *pi = &c->plan->idents[ci->index];
+    const char *profile = pi->profile ? pi->profile : "(default)";
 
     if (st) {
-        printf("identity %s: no usable credentials: %s (see the messages above)\n", profile,
-               ecd_strerror(st));
+        printf("identity %s%s%s: not usable: %s (see the messages above)\n", profile,
+               pi->role_arn ? ", role " : "", pi->role_arn ? pi->role_arn : "", ecd_strerror(st));
         c->failed++;
     } else {
         char exp[32] = "does not expire";
         struct tm tm;
 
-        if (creds->expiration > 0 && gmtime_r(&creds->expiration, &tm))
+        if (id->expiration > 0 && gmtime_r(&id->expiration, &tm))
             strftime(exp, sizeof(exp), "expires %Y-%m-%dT%H:%M:%SZ", &tm);
-        printf("identity %s: credentials from %s, access key %s, %s\n", profile,
-               creds->provider ? creds->provider : "?", creds->access_key_id, exp);
+        printf("identity %s: credentials from %s, access key %s, %s; caller %s\n", profile,
+               id->provider ? id->provider : "?", id->access_key_id, exp,
+               id->arn ? id->arn : "(unknown)");
     }
     free(ci);
     if (--c->pending == 0) {
@@ -64,7 +65,7 @@ enum ecd_status check_start(struct plan *p, check_done_fn *done, void *ud)
             ci->c = c;
             ci->index = i;
         }
-        if (!ci || creds_chain_get(p->idents[i].chain, on_creds, ci)) {
+        if (!ci || creds_chain_describe(p->idents[i].chain, on_identity, ci)) {
             printf("identity %s: cannot start the lookup\n",
                    p->idents[i].profile ? p->idents[i].profile : "(default)");
             free(ci);

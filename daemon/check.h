@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* --check: print what the plan would do, then resolve every identity's credentials
- * (provider and access key id, never a secret) without calling ECR or writing
- * anything. */
+ * and ask STS whose they are (GetCallerIdentity): provider, access key id and caller
+ * ARN, never a secret.  Nothing is fetched from ECR and nothing is written. */
 #ifndef ECD_CHECK_H
 #define ECD_CHECK_H
 

@@ -245,6 +245,7 @@ static int clock_jumped(struct daemon *d)
 
 static void teardown_if_done(struct daemon *d);
 static void swap_if_ready(struct daemon *d);
+static void stop(struct daemon *d);
 
 static void schedule_after_success(struct dgroup *g, time_t creds_expiration, double now)
 {
@@ -458,21 +459,110 @@ static enum ecd_status state_new(struct daemon *d)
     return ECD_OK;
 }
 
+static int same_str(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* Whether two groups (of two plans) fetch the same token: same identity, region,
+ * endpoint and registry ids. */
+static int same_group(const struct plan *pa, const struct plan_group *a, const struct plan *pb,
+                      const struct plan_group *b)
+{
+    const struct plan_identity *ia = &pa->idents[a->ident], *ib = &pb->idents[b->ident];
+
+    if (!same_str(ia->profile, ib->profile) || !same_str(ia->role_arn, ib->role_arn) ||
+        !same_str(ia->external_id, ib->external_id) || strcmp(a->region, b->region) ||
+        strcmp(a->endpoint, b->endpoint) || a->is_public != b->is_public || a->n_ids != b->n_ids ||
+        a->n_extra_hosts != b->n_extra_hosts)
+        return 0;
+    for (size_t i = 0; i < a->n_ids; i++)
+        if (strcmp(a->ids[i], b->ids[i]))
+            return 0;
+    for (size_t i = 0; i < a->n_extra_hosts; i++)
+        if (strcmp(a->extra_hosts[i], b->extra_hosts[i]))
+            return 0;
+    return 1;
+}
+
+static int same_sink(const struct sink *a, const struct sink *b)
+{
+    struct buf da, db;
+    int same;
+
+    buf_init(&da, 4096);
+    buf_init(&db, 4096);
+    a->ops->describe(a, &da);
+    b->ops->describe(b, &db);
+    same = a->ops == b->ops && !strcmp(a->name, b->name) && !strcmp(buf_str(&da), buf_str(&db));
+    buf_free(&da);
+    buf_free(&db);
+    return same;
+}
+
+/* A reload keeps what still applies: the tokens (and schedules) of unchanged groups,
+ * and the fact that unchanged sinks already hold them.  Only what is new is fetched
+ * or written at once. */
+static void carry_over(struct daemon *d, const struct plan *old_plan, struct dgroup *old_groups,
+                       const struct dsink *old_sinks, unsigned long old_gen)
+{
+    int carried = 0;
+
+    for (size_t i = 0; i < d->plan->n_groups; i++) {
+        for (size_t k = 0; k < old_plan->n_groups; k++) {
+            struct dgroup *og = &old_groups[k];
+
+            if (!og->ts ||
+                !same_group(d->plan, &d->plan->groups[i], old_plan, &old_plan->groups[k]))
+                continue;
+            d->groups[i].ts = og->ts; /* the reference moves */
+            og->ts = NULL;
+            d->groups[i].fetched_at = og->fetched_at;
+            d->groups[i].due = og->due;
+            d->groups[i].failures = og->failures;
+            carried = 1;
+            break;
+        }
+    }
+    if (!carried)
+        return;
+    d->gen = 1;
+    for (size_t i = 0; i < d->plan->n_sinks; i++)
+        for (size_t k = 0; k < old_plan->n_sinks; k++)
+            if (old_sinks[k].pushed_gen == old_gen && old_sinks[k].failures == 0 &&
+                same_sink(d->plan->sinks[i], old_plan->sinks[k]))
+                d->sinks[i].pushed_gen = 1;
+}
+
 static void swap_if_ready(struct daemon *d)
 {
+    struct plan *old_plan = d->plan;
+    struct dgroup *old_groups = d->groups;
+    struct dsink *old_sinks = d->sinks;
+    unsigned long old_gen = d->gen;
     char line[256];
 
     if (!d->next || d->inflight || d->stopping)
         return;
-    state_free(d);
-    plan_free(d->plan);
     d->plan = d->next;
     d->next = NULL;
+    d->groups = NULL;
+    d->sinks = NULL;
     if (state_new(d)) {
         log_error("reload: out of memory; stopping");
-        uv_stop(&d->loop);
+        d->groups = old_groups;
+        d->sinks = old_sinks;
+        plan_free(d->plan);
+        d->plan = old_plan;
+        stop(d);
         return;
     }
+    carry_over(d, old_plan, old_groups, old_sinks, old_gen);
+    for (size_t i = 0; i < old_plan->n_groups; i++)
+        token_set_unref(old_groups[i].ts);
+    free(old_groups);
+    free(old_sinks);
+    plan_free(old_plan);
     log_info("reload: new configuration in use (%zu fetch group%s, %zu sink%s)", d->plan->n_groups,
              d->plan->n_groups == 1 ? "" : "s", d->plan->n_sinks, d->plan->n_sinks == 1 ? "" : "s");
     status_line(d, line, sizeof(line));

@@ -63,44 +63,6 @@ static void fetch_finish(struct ecr_fetch *f, enum ecd_status st, struct token_s
     uv_close((uv_handle_t *)&f->retry_timer, on_fetch_closed);
 }
 
-/* Host header value: what curl will send, so what AWS signs against: the host, plus
- * the port when it is not the scheme's default. */
-static enum ecd_status host_from_url(const char *url, char **out)
-{
-    CURLU *u = curl_url();
-    char *host = NULL, *port = NULL, *scheme = NULL;
-    enum ecd_status st = ECD_ECONFIG;
-    struct buf b;
-
-    buf_init(&b, 1024);
-    if (!u)
-        return ECD_ENOMEM;
-    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
-        goto out;
-    if (strcmp(scheme, "https") && strcmp(scheme, "http"))
-        goto out;
-    if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK &&
-        !((!strcmp(scheme, "https") && !strcmp(port, "443")) ||
-          (!strcmp(scheme, "http") && !strcmp(port, "80"))))
-        st = buf_printf(&b, "%s:%s", host, port);
-    else
-        st = buf_append_str(&b, host);
-    for (char *p = b.ptr; p && *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p - 'A' + 'a');
-    if (!st)
-        st = buf_steal(&b, out);
-out:
-    buf_free(&b);
-    curl_free(host);
-    curl_free(port);
-    curl_free(scheme);
-    curl_url_cleanup(u);
-    return st;
-}
-
 static void on_response(enum ecd_status st, const struct http_response *resp, void *ud);
 
 static enum ecd_status send_attempt(struct ecr_fetch *f)
@@ -325,7 +287,7 @@ enum ecd_status ecr_fetch_start(uv_loop_t *loop, struct http_client *http,
         st = ECD_ENOMEM;
         goto fail;
     }
-    st = host_from_url(f->endpoint, &f->host);
+    st = http_url_host(f->endpoint, &f->host);
     if (st) {
         if (st == ECD_ECONFIG)
             log_error("%s: endpoint \"%s\": expected an http:// or https:// URL", f->label,
@@ -375,7 +337,7 @@ static int env_true(const char *(*getenv_fn)(const char *), const char *name)
 }
 
 enum ecd_status ecr_endpoint(const char *(*getenv_fn)(const char *), const char *region,
-                             int is_public, char **out)
+                             int is_public, int fips, int dualstack, char **out)
 {
     const char *v = NULL;
 
@@ -407,8 +369,8 @@ enum ecd_status ecr_endpoint(const char *(*getenv_fn)(const char *), const char 
     enum ecd_status st;
 
     buf_init(&b, 1024);
-    st = ecr_api_endpoint(region, env_true(getenv_fn, "AWS_USE_FIPS_ENDPOINT"),
-                          env_true(getenv_fn, "AWS_USE_DUALSTACK_ENDPOINT"), &b);
+    st = ecr_api_endpoint(region, fips || env_true(getenv_fn, "AWS_USE_FIPS_ENDPOINT"),
+                          dualstack || env_true(getenv_fn, "AWS_USE_DUALSTACK_ENDPOINT"), &b);
     if (!st)
         st = buf_steal(&b, out);
     buf_free(&b);

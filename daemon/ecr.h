@@ -42,9 +42,12 @@ void ecr_fetch_cancel(struct ecr_fetch *f);
 
 /* The endpoint for a region, from the environment's overrides
  * (AWS_ENDPOINT_URL_ECR or AWS_ENDPOINT_URL_ECR_PUBLIC, then AWS_ENDPOINT_URL, unless
- * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true) or the partition's rules
- * (AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT).  *out is malloc'ed. */
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true) or the partition's rules, FIPS and
+ * dual-stack when asked (`fips`, `dualstack`: a registry host spelled that way) or set
+ * in the environment (AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT).  *out is
+ * malloc'ed. */
 ECD_MUST_CHECK enum ecd_status ecr_endpoint(const char *(*getenv_fn)(const char *),
-                                            const char *region, int is_public, char **out);
+                                            const char *region, int is_public, int fips,
+                                            int dualstack, char **out);
 
 #endif

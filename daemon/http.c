@@ -502,3 +502,8 @@ out:
     curl_url_cleanup(u);
     return st;
 }
+
+uv_loop_t *http_client_loop(struct http_client *c)
+{
+    return c->loop;
+}

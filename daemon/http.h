@@ -58,6 +58,9 @@ ECD_MUST_CHECK enum ecd_status http_client_new(uv_loop_t *loop, struct http_clie
  * run the loop until it returns.  NULL is fine. */
 void http_client_close(struct http_client *c);
 
+/* The loop the client runs on (borrowed). */
+uv_loop_t *http_client_loop(struct http_client *c);
+
 /* Start a request.  *out (optional) lets the caller cancel it; it stays valid until
  * done is called. */
 ECD_MUST_CHECK enum ecd_status http_request(struct http_client *c,

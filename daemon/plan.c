@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "creds.h"
 #include "ecr.h"
+#include "ecr_host.h"
 #include "http.h"
 #include "log.h"
 #include "sink.h"
@@ -31,14 +32,25 @@ static const char *str_or_empty(const char *s)
     return s ? s : "";
 }
 
-static enum ecd_status identity_for(struct plan *r, const char *profile, struct plan_identity **out)
+static int same_str(const char *a, const char *b)
 {
-    struct plan_identity *grown;
+    return !strcmp(str_or_empty(a), str_or_empty(b));
+}
+
+/* Registries that name the same profile and role share one identity (one credential
+ * chain, one cache of temporary credentials). */
+static enum ecd_status identity_for(struct plan *r, const struct config_registry *reg,
+                                    const char *region, size_t *out)
+{
+    struct plan_identity *grown, *id;
     enum ecd_status st;
 
     for (size_t i = 0; i < r->n_idents; i++) {
-        if (!strcmp(str_or_empty(r->idents[i].profile), str_or_empty(profile))) {
-            *out = &r->idents[i];
+        id = &r->idents[i];
+        if (same_str(id->profile, reg->profile) && same_str(id->role_arn, reg->role_arn) &&
+            same_str(id->external_id, reg->external_id) &&
+            same_str(id->role_session_name, reg->role_session_name)) {
+            *out = i;
             return ECD_OK;
         }
     }
@@ -46,63 +58,178 @@ static enum ecd_status identity_for(struct plan *r, const char *profile, struct 
     if (!grown)
         return ECD_ENOMEM;
     r->idents = grown;
-    memset(&grown[r->n_idents], 0, sizeof(grown[0]));
-    if (profile && !(grown[r->n_idents].profile = strdup(profile)))
-        return ECD_ENOMEM;
-    st = creds_chain_new(r->loop, profile, r->getenv_fn, &grown[r->n_idents].chain);
+    id = &grown[r->n_idents];
+    memset(id, 0, sizeof(*id));
+    if ((reg->profile && !(id->profile = strdup(reg->profile))) ||
+        (reg->role_arn && !(id->role_arn = strdup(reg->role_arn))) ||
+        (reg->external_id && !(id->external_id = strdup(reg->external_id))) ||
+        (reg->role_session_name && !(id->role_session_name = strdup(reg->role_session_name)))) {
+        st = ECD_ENOMEM;
+    } else {
+        struct creds_options o = {
+            .profile = reg->profile,
+            .getenv_fn = r->getenv_fn,
+            .role_arn = reg->role_arn,
+            .external_id = reg->external_id,
+            .role_session_name = reg->role_session_name,
+            .region = region,
+            .http = r->http,
+        };
+        st = creds_chain_new_opts(r->loop, &o, &id->chain);
+    }
     if (st) {
-        free(grown[r->n_idents].profile);
+        free(id->profile);
+        free(id->role_arn);
+        free(id->external_id);
+        free(id->role_session_name);
         return st;
     }
-    *out = &grown[r->n_idents++];
+    *out = r->n_idents++;
     return ECD_OK;
 }
 
-static enum ecd_status group_add(struct plan *r, size_t ident_index, const char *region,
+/* What one registry entry asks for, before grouping. */
+struct target {
+    const char *region;
+    const char *id; /* NULL: the caller's own registry */
+    char *host;     /* owned; a spelling to write besides ECR's own, or NULL */
+    int is_public, fips, dualstack;
+};
+
+static enum ecd_status group_add(struct plan *r, size_t ident, const struct target *t,
                                  const char *where, struct plan_group **out)
 {
     struct plan_group *grown = realloc(r->groups, (r->n_groups + 1) * sizeof(*grown));
     struct plan_group *g;
-    enum ecd_status st;
 
     if (!grown)
         return ECD_ENOMEM;
     r->groups = grown;
     g = &grown[r->n_groups];
     memset(g, 0, sizeof(*g));
-    g->ident = ident_index;
+    g->ident = ident;
+    g->is_public = t->is_public;
+    g->fips = t->fips;
+    g->dualstack = t->dualstack;
     buf_init(&g->label, 4096);
-    g->region = strdup(region);
+    g->region = strdup(t->region);
     if (!g->region)
         return ECD_ENOMEM;
     r->n_groups++;
-    st = buf_append_str(&g->label, where);
-    if (!st)
-        st = ecr_endpoint(r->getenv_fn, region, 0, &g->endpoint);
     *out = g;
+    if (buf_append_str(&g->label, where))
+        return ECD_ENOMEM;
+    return ecr_endpoint(r->getenv_fn, t->region, t->is_public, t->fips, t->dualstack, &g->endpoint);
+}
+
+/* Targets that share an identity, a region and an endpoint share one token (ECR
+ * tokens are regional and cover every registry the identity may pull from), so they
+ * become one GetAuthorizationToken call listing all their ids, up to 10 per call. */
+static enum ecd_status place_target(struct plan *r, size_t ident, struct target *t,
+                                    const char *where)
+{
+    struct plan_group *g = NULL;
+    enum ecd_status st = ECD_OK;
+
+    for (size_t k = 0; k < r->n_groups && !g; k++) {
+        struct plan_group *c = &r->groups[k];
+        if (c->ident != ident || strcmp(c->region, t->region) || c->is_public != t->is_public ||
+            c->fips != t->fips || c->dualstack != t->dualstack)
+            continue;
+        if (t->is_public || (!t->id && c->n_ids == 0)) {
+            g = c; /* one ECR Public call, or one call for the caller's own registry */
+        } else if (t->id && c->n_ids > 0) {
+            int present = 0;
+
+            for (size_t i = 0; i < c->n_ids; i++)
+                present |= !strcmp(c->ids[i], t->id);
+            if (present || c->n_ids < PLAN_MAX_IDS_PER_CALL)
+                g = c;
+        }
+        if (g && !strstr(buf_str(&g->label), where))
+            st = buf_printf(&g->label, ", %s", where);
+    }
+    if (!g)
+        st = group_add(r, ident, t, where, &g);
+    if (st)
+        return st;
+    if (t->id) {
+        int dup = 0;
+
+        for (size_t k = 0; k < g->n_ids; k++)
+            dup |= !strcmp(g->ids[k], t->id);
+        if (!dup)
+            g->ids[g->n_ids++] = t->id;
+    }
+    if (t->host && g->n_extra_hosts < PLAN_MAX_IDS_PER_CALL) {
+        g->extra_hosts[g->n_extra_hosts++] = t->host;
+        t->host = NULL;
+    }
+    return ECD_OK;
+}
+
+/* The host name a registry entry was configured with, when ECR's proxyEndpoint spells
+ * it differently (FIPS, dual-stack); NULL otherwise. */
+static enum ecd_status host_spelling(const struct ecr_host *h, char **out)
+{
+    struct buf b;
+    enum ecd_status st = ECD_OK;
+
+    *out = NULL;
+    if (!h->fips && !h->dualstack)
+        return ECD_OK;
+    buf_init(&b, 512);
+    if (h->dualstack)
+        st = buf_printf(&b, "%s.dkr-ecr%s.%s.%s", h->account_id, h->fips ? "-fips" : "", h->region,
+                        !strcmp(h->partition->name, "aws-cn") ? "on.amazonwebservices.com.cn"
+                                                              : "on.aws");
+    else
+        st = buf_printf(&b, "%s.dkr.ecr-fips.%s.%s", h->account_id, h->region,
+                        h->partition->dns_suffix);
+    if (!st)
+        st = buf_steal(&b, out);
+    buf_free(&b);
     return st;
 }
 
-/* Registries that share an identity and a region share one token (ECR tokens are
- * regional and cover every registry the identity may pull from), so they become one
- * GetAuthorizationToken call listing all their ids, up to the API's 10 per call. */
 static enum ecd_status plan_registry(struct plan *r, const struct config_registry *reg)
 {
-    struct plan_identity *ident;
     char *region = NULL;
+    const char *sts_region;
     enum ecd_status st;
-    size_t ident_index;
+    size_t ident;
 
-    st = identity_for(r, reg->profile, &ident);
+    sts_region = reg->region ? reg->region : (reg->n_hosts ? reg->hosts[0].region : NULL);
+    st = identity_for(r, reg, sts_region, &ident);
     if (st)
         return st;
-    ident_index = (size_t)(ident - r->idents);
+    if (reg->is_public) {
+        struct target t = {.region = ECR_PUBLIC_REGION, .is_public = 1};
+
+        return place_target(r, ident, &t, reg->where);
+    }
+    for (size_t i = 0; i < reg->n_hosts; i++) {
+        const struct ecr_host *h = &reg->hosts[i];
+        struct target t = {.region = reg->region ? reg->region : h->region,
+                           .id = h->account_id,
+                           .fips = h->fips,
+                           .dualstack = h->dualstack};
+
+        st = host_spelling(h, &t.host);
+        if (!st)
+            st = place_target(r, ident, &t, reg->where);
+        free(t.host);
+        if (st)
+            return st;
+    }
+    if (reg->n_hosts)
+        return ECD_OK;
     if (reg->region) {
         region = strdup(reg->region);
         if (!region)
             return ECD_ENOMEM;
     } else {
-        st = creds_chain_region(ident->chain, &region);
+        st = creds_chain_region(r->idents[ident].chain, &region);
         if (st)
             return st;
         if (!region) {
@@ -112,35 +239,16 @@ static enum ecd_status plan_registry(struct plan *r, const struct config_registr
             return ECD_ECONFIG;
         }
     }
+    if (reg->n_registry_ids == 0) {
+        struct target t = {.region = region};
 
-    size_t i = 0;
-    do {
-        struct plan_group *g = NULL;
+        st = place_target(r, ident, &t, reg->where);
+    }
+    for (size_t i = 0; i < reg->n_registry_ids && !st; i++) {
+        struct target t = {.region = region, .id = reg->registry_ids[i]};
 
-        /* Join a group of the same identity and region that has room for more ids. */
-        for (size_t k = 0; k < r->n_groups && !g; k++) {
-            struct plan_group *c = &r->groups[k];
-
-            if (c->ident == ident_index && !strcmp(c->region, region) &&
-                (c->n_ids == 0) == (reg->n_registry_ids == 0) && c->n_ids < PLAN_MAX_IDS_PER_CALL &&
-                reg->n_registry_ids) {
-                g = c;
-                st = buf_printf(&g->label, ", %s", reg->where);
-            }
-        }
-        if (!g)
-            st = group_add(r, ident_index, region, reg->where, &g);
-        if (st)
-            break;
-        for (; i < reg->n_registry_ids && g->n_ids < PLAN_MAX_IDS_PER_CALL; i++) {
-            int dup = 0;
-
-            for (size_t k = 0; k < g->n_ids; k++)
-                dup |= !strcmp(g->ids[k], reg->registry_ids[i]);
-            if (!dup)
-                g->ids[g->n_ids++] = reg->registry_ids[i];
-        }
-    } while (i < reg->n_registry_ids);
+        st = place_target(r, ident, &t, reg->where);
+    }
     free(region);
     return st;
 }
@@ -184,12 +292,48 @@ enum ecd_status plan_new(uv_loop_t *loop, struct http_client *http, struct confi
     return ECD_OK;
 }
 
+/* Give each extra host spelling of the group the auth of its account's entry (or the
+ * first entry), in a new token set that replaces *ts. */
+static enum ecd_status add_spellings(const struct plan_group *g, struct token_set **ts)
+{
+    struct token_set *old = *ts, *ns = NULL;
+    size_t n = old->n;
+    enum ecd_status st;
+
+    st = token_set_new(old->n + g->n_extra_hosts, &ns);
+    for (size_t i = 0; !st && i < old->n + g->n_extra_hosts; i++) {
+        const struct registry_auth *src = &old->items[0];
+        const char *host;
+
+        if (i < old->n) {
+            src = &old->items[i];
+            host = src->host;
+        } else {
+            host = g->extra_hosts[i - old->n];
+            for (size_t k = 0; k < old->n; k++)
+                if (!strncmp(old->items[k].host, host, 12))
+                    src = &old->items[k];
+        }
+        if (!(ns->items[i].host = strdup(host)) || secret_copy(&ns->items[i].auth, &src->auth))
+            st = ECD_ENOMEM;
+        ns->items[i].expires_at = src->expires_at;
+    }
+    (void)n;
+    token_set_unref(old);
+    *ts = st ? NULL : ns;
+    if (st)
+        token_set_unref(ns);
+    return st;
+}
+
 static void on_token(enum ecd_status st, struct token_set *ts, void *ud)
 {
     struct plan_fetch *f = ud;
     struct plan_group *g = &f->plan->groups[f->group];
 
     f->ecr = NULL;
+    if (!st && g->n_extra_hosts)
+        st = add_spellings(g, &ts);
     if (!st) {
         char until[32] = "?";
         time_t exp = ts->n ? (time_t)ts->items[0].expires_at : 0;
@@ -227,6 +371,8 @@ static void on_creds(enum ecd_status st, const struct aws_credentials *c, void *
             .ca_bundle = r->getenv_fn("AWS_CA_BUNDLE"),
             .fail_prio = f->opts.fail_prio,
             .max_attempts = f->opts.max_attempts,
+            .is_public = g->is_public,
+            .public_host = ECR_PUBLIC_HOST,
         };
         if (o.ca_bundle && !*o.ca_bundle)
             o.ca_bundle = NULL;
@@ -283,13 +429,20 @@ void plan_describe(const struct plan *r)
     for (size_t i = 0; i < r->n_groups; i++) {
         const struct plan_group *g = &r->groups[i];
 
-        printf("fetch %s: profile %s, region %s, endpoint %s, registry ids: ", buf_str(&g->label),
-               r->idents[g->ident].profile ? r->idents[g->ident].profile : "(default)", g->region,
-               g->endpoint);
-        if (!g->n_ids)
+        const struct plan_identity *id = &r->idents[g->ident];
+
+        printf(
+            "fetch %s: profile %s%s%s, region %s, endpoint %s, registry ids: ", buf_str(&g->label),
+            id->profile ? id->profile : "(default)", id->role_arn ? ", role " : "",
+            id->role_arn ? id->role_arn : "", g->region, g->endpoint);
+        if (g->is_public)
+            printf("(ECR Public: %s)", ECR_PUBLIC_HOST);
+        else if (!g->n_ids)
             printf("(the caller's own)");
         for (size_t k = 0; k < g->n_ids; k++)
             printf("%s%s", k ? ", " : "", g->ids[k]);
+        for (size_t k = 0; k < g->n_extra_hosts; k++)
+            printf("%s%s", k ? ", " : "; also written as ", g->extra_hosts[k]);
         printf("\n");
     }
     for (size_t i = 0; i < r->n_sinks; i++) {
@@ -308,11 +461,16 @@ void plan_free(struct plan *r)
         buf_free(&r->groups[i].label);
         free(r->groups[i].region);
         free(r->groups[i].endpoint);
+        for (size_t k = 0; k < r->groups[i].n_extra_hosts; k++)
+            free(r->groups[i].extra_hosts[k]);
     }
     free(r->groups);
     for (size_t i = 0; i < r->n_idents; i++) {
         creds_chain_free(r->idents[i].chain);
         free(r->idents[i].profile);
+        free(r->idents[i].role_arn);
+        free(r->idents[i].external_id);
+        free(r->idents[i].role_session_name);
     }
     free(r->idents);
     for (size_t i = 0; i < r->n_sinks; i++)

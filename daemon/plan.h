@@ -28,6 +28,9 @@ struct plan_fetch;
 
 struct plan_identity {
     char *profile;             /* owned; NULL: AWS_PROFILE/default */
+    char *role_arn;            /* owned; NULL: the profile's own identity */
+    char *external_id;         /* owned; may be NULL */
+    char *role_session_name;   /* owned; may be NULL */
     struct creds_chain *chain; /* owned */
 };
 
@@ -38,6 +41,13 @@ struct plan_group {
     char *endpoint;   /* owned */
     const char *ids[PLAN_MAX_IDS_PER_CALL]; /* borrowed from plan.cfg */
     size_t n_ids;                           /* 0: the caller's own registry */
+    int is_public; /* ECR Public: its own endpoint and response, host public.ecr.aws */
+    int fips;      /* registry hosts spelled dkr.ecr-fips: the FIPS API endpoint */
+    int dualstack; /* registry hosts spelled dkr-ecr...on.aws: the dual-stack endpoint */
+    /* Registry hosts configured under a spelling ECR's proxyEndpoint does not use (FIPS,
+     * dual-stack): written with the same token as their account's entry.  Owned. */
+    char *extra_hosts[PLAN_MAX_IDS_PER_CALL];
+    size_t n_extra_hosts;
 };
 
 struct plan {

@@ -40,16 +40,21 @@ struct sts_endpoint {
  * sts_regional_endpoints is "legacy".  profile_get looks a key up in the profile (may
  * return NULL).  ECD_ECONFIG (logged) for a bad setting, ECD_ENOMEM. */
 typedef const char *sts_profile_get_fn(const char *key, void *ud);
+
+/* A setting from the environment variable env, else the profile's key (profile_get may
+ * be NULL); NULL when neither has it.  Borrowed. */
+const char *creds_setting(const char *(*getenv_fn)(const char *), const char *env,
+                          sts_profile_get_fn *profile_get, void *pud, const char *key);
 ECD_MUST_CHECK enum ecd_status sts_endpoint_resolve(const char *(*getenv_fn)(const char *),
                                                     sts_profile_get_fn *profile_get, void *pud,
                                                     const char *region, struct sts_endpoint *out);
 void sts_endpoint_clear(struct sts_endpoint *e);
 
 struct sts_assume_params {
-    const char *label;        /* for messages */
-    const char *endpoint;     /* URL */
+    const char *label;    /* for messages */
+    const char *endpoint; /* URL */
     const char *signing_region;
-    const char *ca_bundle;    /* NULL: system CAs */
+    const char *ca_bundle; /* NULL: system CAs */
     const char *role_arn;
     const char *session_name; /* NULL: botocore-session-<unix seconds> */
     const char *external_id;  /* NULL: not sent */
@@ -68,8 +73,7 @@ ECD_MUST_CHECK enum ecd_status sts_assume_start(struct http_client *http,
 typedef void sts_identity_done_fn(enum ecd_status st, const char *arn, const char *account,
                                   void *ud);
 ECD_MUST_CHECK enum ecd_status sts_identity_start(struct http_client *http, const char *endpoint,
-                                                  const char *signing_region,
-                                                  const char *ca_bundle,
+                                                  const char *signing_region, const char *ca_bundle,
                                                   const struct aws_credentials *creds,
                                                   sts_identity_done_fn *done, void *ud);
 
@@ -84,9 +88,14 @@ ECD_MUST_CHECK enum ecd_status sts_identity_start(struct http_client *http, cons
  * document (common/credjson.h).  A non-zero exit, a signal or the timeout is an error
  * that quotes the start of its stderr.  ECD_ECONFIG (logged) for a command that does not
  * split (unclosed quote) or is empty. */
+struct process_run;
 ECD_MUST_CHECK enum ecd_status process_start(uv_loop_t *loop, const char *label,
                                              const char *command, unsigned timeout_ms,
-                                             provider_done_fn *done, void *ud);
+                                             provider_done_fn *done, void *ud,
+                                             struct process_run **out);
+/* Kill a running credential_process (SIGKILL): done then gets ECD_ECANCELED.  *out of
+ * process_start() is valid until done is called; calling this after that is a bug. */
+void process_cancel(struct process_run *p);
 
 /* Split s as Python's shlex.split(s) (POSIX mode, no comments).  *argv_out is a
  * NULL-terminated malloc'ed array of malloc'ed words, freed with process_argv_free().
@@ -111,11 +120,11 @@ ECD_MUST_CHECK enum ecd_status container_start(struct http_client *http,
 /* ---- imds.c ---------------------------------------------------------------------- */
 
 struct imds_settings {
-    int disabled;     /* AWS_EC2_METADATA_DISABLED=true */
-    char *endpoint;   /* owned; base URL with a trailing '/' */
-    int v1_disabled;  /* AWS_EC2_METADATA_V1_DISABLED / ec2_metadata_v1_disabled */
-    long timeout_ms;  /* AWS_METADATA_SERVICE_TIMEOUT (seconds), default 1 s */
-    int attempts;     /* AWS_METADATA_SERVICE_NUM_ATTEMPTS, default 1 */
+    int disabled;    /* AWS_EC2_METADATA_DISABLED=true */
+    char *endpoint;  /* owned; base URL with a trailing '/' */
+    int v1_disabled; /* AWS_EC2_METADATA_V1_DISABLED / ec2_metadata_v1_disabled */
+    long timeout_ms; /* AWS_METADATA_SERVICE_TIMEOUT (seconds), default 1 s */
+    int attempts;    /* AWS_METADATA_SERVICE_NUM_ATTEMPTS, default 1 */
 };
 
 /* From the environment and the profile (profile_get as for sts_endpoint_resolve):

@@ -67,6 +67,8 @@ def main():
         tap.ok('"%s"' % var in code, "man page variable %s is read by the code" % var)
 
     with testbed.workdir() as home:
+        # --check asks STS who the credentials belong to: moto plays STS.
+        moto = testbed.Moto(home)
         d = testbed.Daemon(binary, home)
         # The example names profile "prod" and uses the default one: give both keys,
         # as its user would have.
@@ -79,10 +81,13 @@ def main():
                            "aws_secret_access_key = prod-secret-example\n", mode=0o600)
         r = d.run(["--check", "--config",
                    os.path.join(SRC, "config", "ecr-credd.conf.example")],
-                  env={"AWS_REGION": "us-east-1"})
+                  env={"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL_STS": moto.url})
+        moto.stop()
         tap.eq(r.rc, 0, "the example config passes --check", r.diag())
         tap.ok("identity prod: credentials from shared-credentials-file, access key "
                "AKIAPRODEXAMPLE" in r.out, "--check names the provider and key id", r.diag())
+        tap.ok(re.search(r"caller arn:aws:(iam|sts)::\d{12}:", r.out),
+               "--check names the caller (sts:GetCallerIdentity)", r.diag())
         tap.ok("secret-example" not in r.out + r.err, "--check prints no secret", r.diag())
 
     for script in re.findall(r"(?:sudo )?((?:tools|tests)/[\w./-]+\.sh)", readme):

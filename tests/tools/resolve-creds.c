@@ -9,29 +9,13 @@
  *
  * Secrets are printed only as SHA-256 digests.  Options: --profile NAME (a profile
  * override, as from the daemon's configuration), --region (print only region=...). */
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "awsconfig.h"
-
-static const char *const status_names[] = {
-    [ECD_OK] = "ECD_OK",
-    [ECD_ENOMEM] = "ECD_ENOMEM",
-    [ECD_EINVAL] = "ECD_EINVAL",
-    [ECD_ECONFIG] = "ECD_ECONFIG",
-    [ECD_EIO] = "ECD_EIO",
-    [ECD_ETRANSPORT] = "ECD_ETRANSPORT",
-    [ECD_EHTTP] = "ECD_EHTTP",
-    [ECD_EAUTH] = "ECD_EAUTH",
-    [ECD_EPROTO] = "ECD_EPROTO",
-    [ECD_ETHROTTLE] = "ECD_ETHROTTLE",
-    [ECD_ECANCELED] = "ECD_ECANCELED",
-};
-_Static_assert(sizeof(status_names) / sizeof(status_names[0]) == ECD_STATUS_COUNT_,
-               "one name per status");
+#include "toolutil.h"
 
 /* The library logs its errors to stderr; they are captured around each call so that
  * the error line can carry the message, and passed on to the real stderr. */
@@ -76,22 +60,8 @@ static void capture_end(void)
 
 static int fail(enum ecd_status st)
 {
-    printf("error=%s %s\n", (unsigned)st < ECD_STATUS_COUNT_ ? status_names[st] : "?",
-           last_error[0] ? last_error : ecd_strerror(st));
+    printf("error=%s %s\n", tool_status_name(st), last_error[0] ? last_error : ecd_strerror(st));
     return 1;
-}
-
-static void sha256_hex(const char *data, size_t len, char hex[65])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-
-    if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32) {
-        fprintf(stderr, "resolve-creds: SHA-256 failed\n");
-        exit(2);
-    }
-    for (unsigned i = 0; i < mdlen; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
 }
 
 int main(int argc, char **argv)
@@ -128,9 +98,9 @@ int main(int argc, char **argv)
     } else {
         char secret_hex[65], token_hex[65] = "none";
 
-        sha256_hex(creds.secret_key.ptr, creds.secret_key.len, secret_hex);
+        tool_sha256_hex(creds.secret_key.ptr, creds.secret_key.len, secret_hex);
         if (secret_is_set(&creds.session_token))
-            sha256_hex(creds.session_token.ptr, creds.session_token.len, token_hex);
+            tool_sha256_hex(creds.session_token.ptr, creds.session_token.len, token_hex);
         printf("provider=%s access_key_id=%s secret_sha256=%s token_sha256=%s region=%s\n",
                creds.provider, creds.access_key_id, secret_hex, token_hex,
                region ? region : "none");

@@ -240,9 +240,9 @@ static void test_bad(void)
               "config.json: registries[0].region: expected a region name such as \"eu-west-1\"");
     parse_bad("{\"registries\": [{\"region\": \"\"}]}",
               "config.json: registries[0].region: expected a region name such as \"eu-west-1\"");
-    parse_bad("{\"registries\": [{\"role_arn\": \"arn:aws:iam::123456789012:role/x\"}]}",
-              "config.json: registries[0].role_arn: unknown key (allowed: region, registry_ids, "
-              "profile)");
+    parse_bad("{\"registries\": [{\"role\": \"arn:aws:iam::123456789012:role/x\"}]}",
+              "config.json: registries[0].role: unknown key (allowed: region, registry_ids, "
+              "profile, role_arn, external_id, role_session_name, hosts, public)");
     parse_bad("{\"registries\": [{\"profile\": \"\"}]}",
               "config.json: registries[0].profile: expected a profile name, not \"\"");
     parse_bad("{\"registries\": [{\"registry_ids\": \"123456789012\"}]}",
@@ -577,6 +577,100 @@ static void test_example(void)
     config_free(c);
 }
 
+/* Per-registry identity (role_arn, external_id, role_session_name) and explicit hosts /
+ * ECR Public. */
+static void test_identity(void)
+{
+    static const char text[] =
+        "{\"registries\": [\n"
+        "  {\"role_arn\": \"arn:aws:iam::210987654321:role/ecr-reader\", \"external_id\": "
+        "\"ext:1/2\",\n   \"role_session_name\": \"ecr-credd@host\", \"profile\": \"base\",\n"
+        "   \"hosts\": [\"210987654321.dkr.ecr.eu-west-1.amazonaws.com\",\n"
+        "             \"https://210987654321.dkr.ecr-fips.us-gov-west-1.amazonaws.com/x\",\n"
+        "             \"111111111111.dkr-ecr.cn-north-1.on.amazonwebservices.com.cn\"]},\n"
+        "  {\"public\": true},\n"
+        "  {\"public\": false, \"region\": \"eu-west-1\",\n"
+        "   \"hosts\": [\"123456789012.dkr.ecr.eu-west-1.amazonaws.com\"]}]}";
+    struct config *c = parse_ok(text, "identity and hosts");
+    const struct config_registry *r;
+
+    if (!c || c->n_registries != 3) {
+        tap_ok(0, "identity and hosts: three registries");
+        config_free(c);
+        return;
+    }
+    r = &c->registries[0];
+    tap_str_eq(r->role_arn, "arn:aws:iam::210987654321:role/ecr-reader", "role_arn");
+    tap_str_eq(r->external_id, "ext:1/2", "external_id");
+    tap_str_eq(r->role_session_name, "ecr-credd@host", "role_session_name");
+    tap_ok(r->n_hosts == 3 && !r->is_public, "three hosts");
+    tap_ok(r->n_hosts == 3 && !strcmp(r->hosts[0].account_id, "210987654321") &&
+               !strcmp(r->hosts[0].region, "eu-west-1") && !r->hosts[0].fips &&
+               !strcmp(r->hosts[0].partition->name, "aws"),
+           "host 0: account, region, partition");
+    tap_ok(r->n_hosts == 3 && r->hosts[1].fips && !strcmp(r->hosts[1].region, "us-gov-west-1") &&
+               !strcmp(r->hosts[1].partition->name, "aws-us-gov"),
+           "host 1: FIPS, GovCloud, scheme and path ignored");
+    tap_ok(r->n_hosts == 3 && r->hosts[2].dualstack &&
+               !strcmp(r->hosts[2].partition->name, "aws-cn"),
+           "host 2: dual-stack, China");
+    tap_ok(c->registries[1].is_public && !c->registries[1].n_hosts, "public: true");
+    tap_ok(!c->registries[2].is_public && c->registries[2].n_hosts == 1 &&
+               !c->registries[2].role_arn && !c->registries[2].external_id,
+           "public: false; no identity");
+    config_free(c);
+
+    parse_bad("{\"registries\": [{\"role_arn\": \"ecr-reader\"}]}",
+              "config.json: registries[0].role_arn: expected an IAM role ARN such as "
+              "\"arn:aws:iam::123456789012:role/ecr-reader\"");
+    parse_bad("{\"registries\": [{\"role_arn\": \"arn:aws:iam::1234:role/x\"}]}",
+              "config.json: registries[0].role_arn: expected an IAM role ARN such as "
+              "\"arn:aws:iam::123456789012:role/ecr-reader\"");
+    parse_bad("{\"registries\": [{\"role_arn\": 7}]}",
+              "config.json: registries[0].role_arn: expected a string");
+    parse_bad("{\"registries\": [{\"external_id\": \"abc\"}]}",
+              "config.json: registries[0].external_id: only means something with role_arn");
+    parse_bad("{\"registries\": [{\"role_arn\": \"arn:aws:iam::123456789012:role/x\", "
+              "\"external_id\": \"a b\"}]}",
+              "config.json: registries[0].external_id: expected 2-1224 characters of letters, "
+              "digits and +=,.@:/_-");
+    parse_bad("{\"registries\": [{\"role_session_name\": \"abc\"}]}",
+              "config.json: registries[0].role_session_name: only means something with "
+              "role_arn");
+    parse_bad("{\"registries\": [{\"role_arn\": \"arn:aws:iam::123456789012:role/x\", "
+              "\"role_session_name\": \"x\"}]}",
+              "config.json: registries[0].role_session_name: expected 2-64 characters of "
+              "letters, digits and +=,.@_-");
+    parse_bad("{\"registries\": [{\"hosts\": []}]}",
+              "config.json: registries[0].hosts: expected at least one registry host");
+    parse_bad("{\"registries\": [{\"hosts\": [\"registry.example.com\"]}]}",
+              "config.json: registries[0].hosts[0]: \"registry.example.com\": not an ECR "
+              "registry host (expected a 12-digit account id followed by "
+              ".dkr.ecr.<region>.<domain>)");
+    parse_bad("{\"registries\": [{\"hosts\": [\"public.ecr.aws\"]}]}",
+              "config.json: registries[0].hosts[0]: ECR Public: use \"public\": true instead of "
+              "hosts");
+    parse_bad("{\"registries\": [{\"region\": \"us-east-1\", \"hosts\": "
+              "[\"123456789012.dkr.ecr.eu-west-1.amazonaws.com\"]}]}",
+              "config.json: registries[0].hosts[0]: the host is in region eu-west-1 but region "
+              "is us-east-1");
+    parse_bad("{\"registries\": [{\"hosts\": [\"123456789012.dkr.ecr.eu-west-1.amazonaws.com\", "
+              "\"123456789012.dkr.ecr.eu-west-1.amazonaws.com\"]}]}",
+              "config.json: registries[0].hosts[1]: repeats registries[0].hosts[0]");
+    parse_bad("{\"registries\": [{\"registry_ids\": [\"123456789012\"], \"hosts\": "
+              "[\"123456789012.dkr.ecr.eu-west-1.amazonaws.com\"]}]}",
+              "config.json: registries[0].hosts: give registry_ids or hosts, not both (a host "
+              "names its account)");
+    parse_bad("{\"registries\": [{\"public\": \"yes\"}]}",
+              "config.json: registries[0].public: expected true or false");
+    parse_bad("{\"registries\": [{\"public\": true, \"registry_ids\": [\"123456789012\"]}]}",
+              "config.json: registries[0].public: ECR Public has no registry_ids or hosts: its "
+              "one registry is public.ecr.aws");
+    parse_bad("{\"registries\": [{\"public\": true, \"region\": \"eu-west-1\"}]}",
+              "config.json: registries[0].public: ECR Public tokens come from us-east-1 only; "
+              "drop region or set it to us-east-1");
+}
+
 int main(void)
 {
     test_full();
@@ -586,5 +680,6 @@ int main(void)
     test_default();
     test_files();
     test_example();
+    test_identity();
     return tap_done();
 }
