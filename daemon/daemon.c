@@ -94,13 +94,16 @@ static double now_mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Uniform in [0, 1).  Jitter needs no cryptographic strength, but OpenSSL's DRBG
+ * spreads the daemons of a fleet better than a seeded rand(); rand() only stands in
+ * when it fails, scaled by its own range (RAND_MAX is far below 2^32). */
 static double random_unit(void)
 {
     uint32_t r = 0;
 
-    if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
-        r = (uint32_t)rand();
-    return (double)r / 4294967296.0;
+    if (RAND_bytes((unsigned char *)&r, sizeof(r)) == 1)
+        return (double)r / 4294967296.0;
+    return (double)rand() / ((double)RAND_MAX + 1.0);
 }
 
 static const struct config_refresh *refresh_cfg(const struct daemon *d)

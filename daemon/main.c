@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -248,6 +249,8 @@ int main(int argc, char **argv)
         log_error("cannot initialise libcurl");
         return ECD_EXIT_NONE;
     }
+    /* Only the fallback when OpenSSL's random generator fails (jitter, backoff). */
+    srand((unsigned)time(NULL) ^ (unsigned)getpid());
     exit_code = run(&o);
     curl_global_cleanup();
     return exit_code;
