@@ -462,21 +462,14 @@ static enum ecd_status state_new(struct daemon *d)
     return ECD_OK;
 }
 
-static int same_str(const char *a, const char *b)
-{
-    return (!a && !b) || (a && b && !strcmp(a, b));
-}
-
 /* Whether two groups (of two plans) fetch the same token: same identity, region,
  * endpoint and registry ids. */
 static int same_group(const struct plan *pa, const struct plan_group *a, const struct plan *pb,
                       const struct plan_group *b)
 {
-    const struct plan_identity *ia = &pa->idents[a->ident], *ib = &pb->idents[b->ident];
-
-    if (!same_str(ia->profile, ib->profile) || !same_str(ia->role_arn, ib->role_arn) ||
-        !same_str(ia->external_id, ib->external_id) || strcmp(a->region, b->region) ||
-        strcmp(a->endpoint, b->endpoint) || a->is_public != b->is_public || a->n_ids != b->n_ids ||
+    if (!plan_identity_same(&pa->idents[a->ident], &pb->idents[b->ident]) ||
+        strcmp(a->region, b->region) || strcmp(a->endpoint, b->endpoint) ||
+        a->is_public != b->is_public || a->n_ids != b->n_ids ||
         a->n_extra_hosts != b->n_extra_hosts)
         return 0;
     for (size_t i = 0; i < a->n_ids; i++)

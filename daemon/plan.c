@@ -37,6 +37,19 @@ static int same_str(const char *a, const char *b)
     return !strcmp(str_or_empty(a), str_or_empty(b));
 }
 
+static int identity_is(const struct plan_identity *id, const char *profile, const char *role_arn,
+                       const char *external_id, const char *role_session_name)
+{
+    return same_str(id->profile, profile) && same_str(id->role_arn, role_arn) &&
+           same_str(id->external_id, external_id) &&
+           same_str(id->role_session_name, role_session_name);
+}
+
+int plan_identity_same(const struct plan_identity *a, const struct plan_identity *b)
+{
+    return identity_is(a, b->profile, b->role_arn, b->external_id, b->role_session_name);
+}
+
 /* Registries that name the same profile and role share one identity (one credential
  * chain, one cache of temporary credentials). */
 static enum ecd_status identity_for(struct plan *r, const struct config_registry *reg,
@@ -47,9 +60,8 @@ static enum ecd_status identity_for(struct plan *r, const struct config_registry
 
     for (size_t i = 0; i < r->n_idents; i++) {
         id = &r->idents[i];
-        if (same_str(id->profile, reg->profile) && same_str(id->role_arn, reg->role_arn) &&
-            same_str(id->external_id, reg->external_id) &&
-            same_str(id->role_session_name, reg->role_session_name)) {
+        if (identity_is(id, reg->profile, reg->role_arn, reg->external_id,
+                        reg->role_session_name)) {
             *out = i;
             return ECD_OK;
         }

@@ -71,6 +71,8 @@ ECD_MUST_CHECK enum ecd_status plan_new(uv_loop_t *loop, struct http_client *htt
                                         struct plan **out);
 /* Not while a fetch or a sink push of this plan is pending.  NULL is fine. */
 void plan_free(struct plan *p);
+/* Whether two identities (of two plans, say) are the same profile and role settings. */
+int plan_identity_same(const struct plan_identity *a, const struct plan_identity *b);
 /* Print what the plan would do to stdout (for --check). */
 void plan_describe(const struct plan *p);
 
