@@ -66,19 +66,6 @@ def public_cert(pk, d):
     return {"cert": crt, "key": key}
 
 
-def create_user_in(moto, account, name, actions):
-    """An IAM user with an inline policy in `account`; returns (ak, sk)."""
-    def go():
-        iam = moto.client("iam", account=account)
-        iam.create_user(UserName=name)
-        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}]}))
-        k = iam.create_access_key(UserName=name)["AccessKey"]
-        return k["AccessKeyId"], k["SecretAccessKey"]
-    return moto.call(go)
-
-
 def form(entry):
     return {k: v[0] for k, v in urllib.parse.parse_qs(entry.get("body") or "").items()}
 
@@ -124,7 +111,7 @@ def main():
             ak, sk = moto.create_user()  # 123456789012: sts:AssumeRole, ecr token
             role = moto.create_role(ACCT_A, name="ra")
             tap.eq(role, ROLE_A, "fixture: role ra created in %s" % ACCT_A)
-            bak, bsk = create_user_in(moto, ACCT_B, "b-user", ["ecr:GetAuthorizationToken"])
+            bak, bsk = moto.create_user("b-user", ["ecr:GetAuthorizationToken"], account=ACCT_B)
             moto.reset_auth(0)
 
             def inspect(host, authfile):
