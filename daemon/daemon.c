@@ -586,7 +586,7 @@ static void reload(struct daemon *d)
     log_info("reload: reading %s", d->config_path ? d->config_path : "the default configuration");
     st = load_config(d, &cfg);
     if (!st)
-        st = plan_new(&d->loop, d->http, cfg, d->getenv_fn, &p);
+        st = plan_new(&d->loop, d->http, cfg, d->getenv_fn, SINK_MODE_DAEMON, &p);
     if (st) {
         log_error("reload: %s: %s (see above); keeping the running configuration",
                   d->config_path ? d->config_path : "default configuration", ecd_strerror(st));
@@ -756,7 +756,7 @@ int daemon_run(struct config *cfg, const char *config_path, const char *(*getenv
         uv_loop_close(&d.loop);
         return ECD_EXIT_NONE;
     }
-    st = plan_new(&d.loop, d.http, cfg, getenv_fn, &d.plan);
+    st = plan_new(&d.loop, d.http, cfg, getenv_fn, SINK_MODE_DAEMON, &d.plan);
     if (!st)
         st = state_new(&d);
     if (st) {

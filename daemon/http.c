@@ -31,7 +31,12 @@ struct http_req {
     CURL *easy;                 /* owned; CURLOPT_PRIVATE == this */
     struct curl_slist *hdrs;    /* owned; may hold Authorization: wiped before free */
     struct buf req_body;        /* owned copy of the request body; wiped */
-    struct http_response resp;  /* body owned; wiped */
+    struct buf ca_pem;          /* owned copies of PEM blobs (curl gets them NOCOPY, so */
+    struct buf cert_pem;        /* that the key copy is ours to wipe) */
+    struct buf key_pem;
+    enum ecd_status (*on_data)(const char *data, size_t len, void *ud);
+    enum ecd_status data_st;   /* what on_data returned when it stopped the transfer */
+    struct http_response resp; /* body owned; wiped */
     char errbuf[CURL_ERROR_SIZE];
     http_done_fn *done;
     void *ud;
@@ -67,6 +72,9 @@ static void req_free(struct http_req *r)
         curl_easy_cleanup(r->easy);
     slist_wipe_free(r->hdrs);
     buf_wipe(&r->req_body);
+    buf_wipe(&r->ca_pem);
+    buf_wipe(&r->cert_pem);
+    buf_wipe(&r->key_pem);
     buf_wipe(&r->resp.body);
     OPENSSL_cleanse(r, sizeof(*r));
     free(r);
@@ -85,6 +93,11 @@ static enum ecd_status map_curl_result(struct http_req *r, CURLcode cc)
 
     if (cc == CURLE_OK)
         return ECD_OK;
+    if (cc == CURLE_WRITE_ERROR && r->data_st) {
+        snprintf(r->resp.errmsg, sizeof(r->resp.errmsg), "stream ended by the reader: %s",
+                 ecd_strerror(r->data_st));
+        return r->data_st;
+    }
     if (cc == CURLE_WRITE_ERROR && r->resp.body.len >= r->resp.body.max) {
         snprintf(r->resp.errmsg, sizeof(r->resp.errmsg), "response body larger than %zu bytes",
                  r->resp.body.max);
@@ -304,7 +317,13 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     struct http_req *r = ud;
     size_t n = size * nmemb;
+    long code = 0;
 
+    if (r->on_data && curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK &&
+        code >= 200 && code < 300) {
+        r->data_st = r->on_data(ptr, n, r->ud);
+        return r->data_st ? 0 : n;
+    }
     /* Returning less than n makes curl fail with CURLE_WRITE_ERROR; map_curl_result
      * then reports the cap. */
     if (buf_append(&r->resp.body, ptr, n) != ECD_OK) {
@@ -386,6 +405,14 @@ static enum ecd_status req_setup(struct http_req *r, const struct http_request_o
         if (st)
             return st;
     }
+    /* PEM blobs keep their terminating NUL in the copy; curl gets the length without it. */
+    if ((o->ca_pem && (st = buf_append(&r->ca_pem, o->ca_pem, strlen(o->ca_pem) + 1))) ||
+        (o->client_cert_pem &&
+         (st = buf_append(&r->cert_pem, o->client_cert_pem, strlen(o->client_cert_pem) + 1))) ||
+        (o->client_key_pem &&
+         (st = buf_append(&r->key_pem, o->client_key_pem, strlen(o->client_key_pem) + 1))))
+        return st;
+    r->on_data = o->on_data;
 
     /* Every option below is required for correct, safe behaviour: the first failure
      * is reported rather than running a transfer configured differently. */
@@ -399,13 +426,30 @@ static enum ecd_status req_setup(struct http_req *r, const struct http_request_o
     SETOPT(CURLOPT_ERRORBUFFER, r->errbuf);
     SETOPT(CURLOPT_NOSIGNAL, 1L);
     SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
-    SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
-    SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+    SETOPT(CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
+    SETOPT(CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
     SETOPT(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
     if (o->ca_bundle)
         SETOPT(CURLOPT_CAINFO, o->ca_bundle);
+    if (r->ca_pem.len) {
+        struct curl_blob b = {r->ca_pem.ptr, r->ca_pem.len - 1, CURL_BLOB_NOCOPY};
+        SETOPT(CURLOPT_CAINFO_BLOB, &b);
+    }
+    if (o->client_cert)
+        SETOPT(CURLOPT_SSLCERT, o->client_cert);
+    if (o->client_key)
+        SETOPT(CURLOPT_SSLKEY, o->client_key);
+    if (r->cert_pem.len) {
+        struct curl_blob b = {r->cert_pem.ptr, r->cert_pem.len - 1, CURL_BLOB_NOCOPY};
+        SETOPT(CURLOPT_SSLCERT_BLOB, &b);
+    }
+    if (r->key_pem.len) {
+        struct curl_blob b = {r->key_pem.ptr, r->key_pem.len - 1, CURL_BLOB_NOCOPY};
+        SETOPT(CURLOPT_SSLKEY_BLOB, &b);
+    }
     SETOPT(CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms ? o->connect_timeout_ms : 5000L);
-    SETOPT(CURLOPT_TIMEOUT_MS, o->total_timeout_ms ? o->total_timeout_ms : 30000L);
+    if (o->total_timeout_ms >= 0)
+        SETOPT(CURLOPT_TIMEOUT_MS, o->total_timeout_ms ? o->total_timeout_ms : 30000L);
     SETOPT(CURLOPT_HTTPHEADER, r->hdrs);
     SETOPT(CURLOPT_USERAGENT, "ecr-credd/" ECD_VERSION);
     SETOPT(CURLOPT_WRITEFUNCTION, on_body);
@@ -447,6 +491,9 @@ enum ecd_status http_request(struct http_client *c, const struct http_request_op
     r->done = done;
     r->ud = ud;
     buf_init(&r->req_body, 1024 * 1024);
+    buf_init(&r->ca_pem, 1024 * 1024);
+    buf_init(&r->cert_pem, 256 * 1024);
+    buf_init(&r->key_pem, 256 * 1024);
     buf_init(&r->resp.body, o->max_body ? o->max_body : HTTP_DEFAULT_MAX_BODY);
     r->easy = curl_easy_init();
     if (!r->easy) {

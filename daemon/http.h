@@ -37,6 +37,19 @@ struct http_request_opts {
     size_t max_body;         /* 0: 1 MiB; a longer response fails with ECD_EPROTO */
     int no_proxy;            /* 1: never through a proxy (instance metadata, container
                               * credentials: link-local and loopback endpoints) */
+    /* TLS for private servers (Kubernetes, Rancher).  PEM text is copied and wiped;
+     * files are read by curl.  A blob wins over the file of the same kind. */
+    const char *ca_pem;          /* CA certificates as PEM text, instead of ca_bundle */
+    const char *client_cert;     /* client certificate file (PEM) */
+    const char *client_key;      /* its private key file (PEM) */
+    const char *client_cert_pem; /* client certificate as PEM text */
+    const char *client_key_pem;  /* private key as PEM text: a secret, wiped after use */
+    int insecure;                /* 1: no server certificate check (the caller warns) */
+    /* Streaming (Kubernetes watches): with on_data set, the body of a 2xx response goes
+     * to on_data chunk by chunk, as it arrives, instead of into resp.body (a non-2xx
+     * body is still collected for the error message).  on_data returning an error ends
+     * the transfer and done gets that status.  total_timeout_ms < 0: no overall limit. */
+    enum ecd_status (*on_data)(const char *data, size_t len, void *ud);
 };
 
 struct http_response {

@@ -201,7 +201,7 @@ static int run_once(const struct options *o, struct config *cfg)
     if (st)
         config_free(cfg);
     else
-        st = plan_new(&loop, http, cfg, env_get, &p);
+        st = plan_new(&loop, http, cfg, env_get, o->check ? SINK_MODE_CHECK : SINK_MODE_ONCE, &p);
     if (st) {
         exit_code = st == ECD_ECONFIG ? ECD_EXIT_USAGE : ECD_EXIT_NONE;
     } else if (o->check) {

@@ -266,7 +266,8 @@ static enum ecd_status plan_registry(struct plan *r, const struct config_registr
 }
 
 enum ecd_status plan_new(uv_loop_t *loop, struct http_client *http, struct config *cfg,
-                         const char *(*getenv_fn)(const char *), struct plan **out)
+                         const char *(*getenv_fn)(const char *), enum sink_mode mode,
+                         struct plan **out)
 {
     struct plan *r = calloc(1, sizeof(*r));
     enum ecd_status st = ECD_OK, first = ECD_OK;
@@ -279,7 +280,7 @@ enum ecd_status plan_new(uv_loop_t *loop, struct http_client *http, struct confi
     r->http = http;
     r->cfg = cfg;
     r->getenv_fn = getenv_fn;
-    r->env = (struct sink_env){.loop = loop, .http = http, .getenv_fn = getenv_fn};
+    r->env = (struct sink_env){.loop = loop, .http = http, .getenv_fn = getenv_fn, .mode = mode};
     /* Check everything and report every problem, not just the first. */
     for (size_t i = 0; i < cfg->n_registries && first != ECD_ENOMEM; i++) {
         st = plan_registry(r, &cfg->registries[i]);

@@ -68,7 +68,7 @@ struct plan {
  * for anything the user must fix. */
 ECD_MUST_CHECK enum ecd_status plan_new(uv_loop_t *loop, struct http_client *http,
                                         struct config *cfg, const char *(*getenv_fn)(const char *),
-                                        struct plan **out);
+                                        enum sink_mode mode, struct plan **out);
 /* Not while a fetch or a sink push of this plan is pending.  NULL is fine. */
 void plan_free(struct plan *p);
 /* Whether two identities (of two plans, say) are the same profile and role settings. */

@@ -23,11 +23,20 @@
 struct http_client;
 struct sink;
 
+/* How the program runs: a sink with background work (watches, leases) starts it
+ * only in the daemon; --once pushes and ends; --check pushes nothing. */
+enum sink_mode {
+    SINK_MODE_DAEMON,
+    SINK_MODE_ONCE,
+    SINK_MODE_CHECK,
+};
+
 /* What sinks may use; borrowed from the daemon, outlives every sink. */
 struct sink_env {
     uv_loop_t *loop;
     struct http_client *http;
     const char *(*getenv_fn)(const char *name);
+    enum sink_mode mode;
 };
 
 typedef void sink_done_fn(struct sink *s, enum ecd_status st, void *ud);
