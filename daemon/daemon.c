@@ -27,6 +27,7 @@
 #include "log.h"
 #include "notify.h"
 #include "plan.h"
+#include "runconfig.h"
 #include "sink.h"
 #include "token.h"
 
@@ -566,13 +567,6 @@ static void swap_if_ready(struct daemon *d)
     run_due(d);
 }
 
-static enum ecd_status load_config(const struct daemon *d, struct config **out)
-{
-    if (d->config_path)
-        return config_load_file(d->config_path, out);
-    return config_default(d->getenv_fn, out);
-}
-
 static void reload(struct daemon *d)
 {
     struct config *cfg = NULL;
@@ -584,7 +578,7 @@ static void reload(struct daemon *d)
         return;
     notify_reloading();
     log_info("reload: reading %s", d->config_path ? d->config_path : "the default configuration");
-    st = load_config(d, &cfg);
+    st = runconfig_load(d->config_path, d->getenv_fn, &cfg);
     if (!st)
         st = plan_new(&d->loop, d->http, cfg, d->getenv_fn, SINK_MODE_DAEMON, &p);
     if (st) {

@@ -25,6 +25,7 @@
 #include "daemon.h"
 #include "once.h"
 #include "plan.h"
+#include "runconfig.h"
 #include "sink.h"
 
 #define DEFAULT_CONFIG_PATH "/etc/ecr-credd/config.json"
@@ -152,11 +153,6 @@ static const char *config_source(const struct options *o)
     return NULL;
 }
 
-static enum ecd_status load_config(const char *path, struct config **out)
-{
-    return path ? config_load_file(path, out) : config_default(env_get, out);
-}
-
 static void on_cycle_done(const struct once_result *res, void *ud)
 {
     int *exit_code = ud;
@@ -225,7 +221,7 @@ static int run(const struct options *o)
     const char *path = config_source(o);
     struct config *cfg = NULL;
 
-    if (load_config(path, &cfg))
+    if (runconfig_load(path, env_get, &cfg))
         return ECD_EXIT_USAGE;
     if (o->once || o->check)
         return run_once(o, cfg);
@@ -252,6 +248,7 @@ int main(int argc, char **argv)
     /* Only the fallback when OpenSSL's random generator fails (jitter, backoff). */
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
     exit_code = run(&o);
+    runconfig_forget_region();
     curl_global_cleanup();
     return exit_code;
 }

@@ -246,7 +246,8 @@ static enum ecd_status plan_registry(struct plan *r, const struct config_registr
             return st;
         if (!region) {
             log_error("%s: no AWS region: set \"region\" in the config, AWS_REGION or "
-                      "AWS_DEFAULT_REGION, or region in the profile",
+                      "AWS_DEFAULT_REGION, or region in the profile (instance metadata, "
+                      "the last place looked, gave none)",
                       reg->where);
             return ECD_ECONFIG;
         }

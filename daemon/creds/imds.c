@@ -108,6 +108,13 @@ struct imds_fetch {
     void *ud;
 };
 
+/* A failed credential lookup ends the chain: an error.  A failed region lookup is
+ * only the last place looked; the caller's "no region" error follows: a warning. */
+static int fail_prio(enum step goal)
+{
+    return goal == STEP_REGION ? LOG_WARNING : LOG_ERR;
+}
+
 static void fetch_free(struct imds_fetch *f)
 {
     secret_wipe(&f->token);
@@ -156,14 +163,15 @@ static void got_token(struct imds_fetch *f, enum ecd_status st, const struct htt
             return;
         }
     } else if (!st && resp->status == 400) {
-        log_error("instance metadata: %s%s answered 400 (bad token request)", f->endpoint,
-                  IMDS_TOKEN_PATH);
+        log_emit(fail_prio(f->goal), "instance metadata: %s%s answered 400 (bad token request)",
+                 f->endpoint, IMDS_TOKEN_PATH);
         fail(f, ECD_EAUTH);
         return;
     } else if (f->v1_disabled) {
-        log_error("instance metadata: no IMDSv2 token from %s (%s) and IMDSv1 is disabled "
-                  "(AWS_EC2_METADATA_V1_DISABLED)",
-                  f->endpoint, st ? resp->errmsg : "unexpected status");
+        log_emit(fail_prio(f->goal),
+                 "instance metadata: no IMDSv2 token from %s (%s) and IMDSv1 is disabled "
+                 "(AWS_EC2_METADATA_V1_DISABLED)",
+                 f->endpoint, st ? resp->errmsg : "unexpected status");
         fail(f, ECD_EAUTH);
         return;
     } else {
@@ -203,10 +211,11 @@ static void on_reply(enum ecd_status st, const struct http_response *resp, void 
             return;
         }
         if (st)
-            log_error("instance metadata: %s: %s", buf_str(&f->url), resp->errmsg);
+            log_emit(fail_prio(f->goal), "instance metadata: %s: %s", buf_str(&f->url),
+                     resp->errmsg);
         else
-            log_error("instance metadata: %s answered HTTP %ld%s", buf_str(&f->url), resp->status,
-                      resp->body.len ? "" : " with an empty body");
+            log_emit(fail_prio(f->goal), "instance metadata: %s answered HTTP %ld%s",
+                     buf_str(&f->url), resp->status, resp->body.len ? "" : " with an empty body");
         fail(f, st ? st : ECD_EAUTH);
         return;
     }
@@ -322,7 +331,7 @@ static enum ecd_status start(struct http_client *http, const struct imds_setting
         return ECD_ENOMEM;
     if (s->disabled) {
         free(f);
-        log_error("instance metadata: disabled by AWS_EC2_METADATA_DISABLED");
+        log_emit(fail_prio(goal), "instance metadata: disabled by AWS_EC2_METADATA_DISABLED");
         return ECD_EAUTH;
     }
     buf_init(&f->url, 8192);
