@@ -6,7 +6,9 @@
 #include "awsconfig.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "log.h"
@@ -607,6 +609,185 @@ enum ecd_status awsconfig_region(const struct awsconfig *cfg, char **out)
     log_debug("aws region %s from %s", v, from);
     *out = strdup(v);
     return *out ? ECD_OK : ECD_ENOMEM;
+}
+
+/* ---- settings and configured endpoints -------------------------------------------- */
+
+/* merged_lookup() for the session profile (get_scoped_config(): the name as given),
+ * also saying which file holds the option. */
+static const struct ini_option *scoped_lookup(const struct awsconfig *cfg, const char *key,
+                                              const struct ini **in)
+{
+    const struct ini_section *s = ini_find_section(cfg->credentials, cfg->profile);
+    const struct ini_option *o = s ? ini_lookup(cfg->credentials, s, key) : NULL;
+
+    *in = cfg->credentials;
+    if (o)
+        return o;
+    s = config_section(cfg, cfg->profile);
+    *in = cfg->config;
+    return s ? ini_lookup(cfg->config, s, key) : NULL;
+}
+
+const char *awsconfig_setting(const struct awsconfig *cfg, const char *env, const char *key)
+{
+    const char *v = env ? cfg->getenv_fn(env) : NULL;
+    const struct ini_option *o;
+    const struct ini *in;
+
+    /* botocore's EnvironmentProvider: `name in os.environ`, so an empty value counts. */
+    if (v)
+        return v;
+    o = scoped_lookup(cfg, key, &in);
+    return o && !o->sub ? o->value : NULL;
+}
+
+int awsconfig_setting_true(const struct awsconfig *cfg, const char *env, const char *key)
+{
+    const char *v = awsconfig_setting(cfg, env, key);
+
+    return v && !strcasecmp(v, "true");
+}
+
+/* The config-file section [services NAME] (build_profile_map(): a section whose name
+ * starts with "services" and splits into two shell words; the later one wins). */
+static const struct ini_section *services_section(const struct awsconfig *cfg, const char *name)
+{
+    const struct ini_section *found = NULL;
+
+    for (size_t i = 0; cfg->config && i < cfg->config->n_sections; i++) {
+        const char *sec = cfg->config->sections[i].name;
+
+        if (strncmp(sec, "services", 8) == 0 && shlex_second_word_is(sec, name))
+            found = &cfg->config->sections[i];
+    }
+    return found;
+}
+
+/* Step 3 of awsconfig_endpoint(): the profile's services section.  *url is borrowed
+ * from cfg; NULL when the section has no endpoint_url for the service. */
+static enum ecd_status services_endpoint(const struct awsconfig *cfg, const char *key,
+                                         const char **url, struct awsconfig_endpoint *out)
+{
+    const struct ini *in;
+    const struct ini_option *o = scoped_lookup(cfg, "services", &in), *svc;
+    const struct ini_section *sec;
+    const char *v = NULL;
+
+    *url = NULL;
+    if (!o)
+        return ECD_OK;
+    if (o->sub) {
+        log_error("%s:%u: profile '%s': services is a nested block; expected the name of a "
+                  "[services NAME] section",
+                  in->name, o->line, cfg->profile);
+        return ECD_ECONFIG;
+    }
+    /* _get_services_config(): a missing section and one without settings are both
+     * InvalidConfigError ("the services configuration does not exist"). */
+    sec = services_section(cfg, o->value);
+    if (!sec || (sec->n_opts == 0 && cfg->config->defaults.n_opts == 0)) {
+        log_error("%s:%u: profile '%s': services = %s, but %s has no [services %s] section%s",
+                  in->name, o->line, cfg->profile, o->value, path_text(cfg->config_path), o->value,
+                  sec ? " with settings" : "");
+        return ECD_ECONFIG;
+    }
+    svc = ini_lookup(cfg->config, sec, key);
+    if (!svc)
+        return ECD_OK;
+    if (!svc->sub) {
+        /* botocore fails here too (a str has no .get()). */
+        log_error("%s:%u: [services %s]: %s is a single value; expected a nested block "
+                  "(\"%s =\" followed by an indented \"endpoint_url = URL\")",
+                  cfg->config->name, svc->line, o->value, key, key);
+        return ECD_ECONFIG;
+    }
+    /* _parse_nested() builds a dict: of two endpoint_url lines the later one wins. */
+    for (size_t i = 0; i < svc->n_sub; i++)
+        if (!strcmp(svc->sub[i].key, "endpoint_url"))
+            v = svc->sub[i].value;
+    if (v && *v) {
+        snprintf(out->from, sizeof(out->from), "%s.endpoint_url in [services %s] (%s:%u)", key,
+                 o->value, cfg->config->name, svc->line);
+        *url = v;
+    }
+    return ECD_OK;
+}
+
+enum ecd_status awsconfig_endpoint(const struct awsconfig *cfg, const char *service_id,
+                                   struct awsconfig_endpoint *out)
+{
+    /* botocore's snake-case service ids (hyphens become '_'), with their variables: the
+     * upper-case id after AWS_ENDPOINT_URL_; the services key is the id itself. */
+    static const struct {
+        const char *id, *var;
+    } services[] = {
+        {"sts", "AWS_ENDPOINT_URL_STS"},
+        {"ecr", "AWS_ENDPOINT_URL_ECR"},
+        {"ecr_public", "AWS_ENDPOINT_URL_ECR_PUBLIC"},
+    };
+    const char *url = NULL, *var = NULL, *key = NULL;
+    const struct ini_option *o;
+    const struct ini *in;
+    enum ecd_status st;
+
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < sizeof(services) / sizeof(services[0]) && !key; i++) {
+        const char *a = services[i].id, *b = service_id;
+
+        while (*a && (*a == *b || (*a == '_' && *b == '-'))) {
+            a++;
+            b++;
+        }
+        if (!*a && !*b) {
+            key = services[i].id;
+            var = services[i].var;
+        }
+    }
+    if (!key)
+        return ECD_EINVAL;
+    out->fips = awsconfig_setting_true(cfg, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint");
+    out->dualstack =
+        awsconfig_setting_true(cfg, "AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint");
+    if (awsconfig_setting_true(cfg, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+                               "ignore_configured_endpoint_urls")) {
+        log_debug("aws endpoint for %s: configured endpoints ignored "
+                  "(AWS_IGNORE_CONFIGURED_ENDPOINT_URLS / ignore_configured_endpoint_urls)",
+                  key);
+        return ECD_OK;
+    }
+    if ((url = cfg->getenv_fn(var)) != NULL && *url) {
+        snprintf(out->from, sizeof(out->from), "%s", var);
+    } else if ((url = cfg->getenv_fn("AWS_ENDPOINT_URL")) != NULL && *url) {
+        snprintf(out->from, sizeof(out->from), "AWS_ENDPOINT_URL");
+    } else {
+        if ((st = services_endpoint(cfg, key, &url, out)))
+            return st;
+        if (!url && (o = scoped_lookup(cfg, "endpoint_url", &in)) != NULL) {
+            if (o->sub) {
+                log_error("%s:%u: profile '%s': endpoint_url is a nested block; expected a URL",
+                          in->name, o->line, cfg->profile);
+                return ECD_ECONFIG;
+            }
+            if (*o->value) {
+                url = o->value;
+                snprintf(out->from, sizeof(out->from), "endpoint_url of profile '%s' (%s:%u)",
+                         cfg->profile, in->name, o->line);
+            }
+        }
+    }
+    if (!url || !*url)
+        return ECD_OK;
+    if (!(out->url = strdup(url)))
+        return ECD_ENOMEM;
+    log_debug("aws endpoint for %s: %s from %s", key, out->url, out->from);
+    return ECD_OK;
+}
+
+void awsconfig_endpoint_clear(struct awsconfig_endpoint *e)
+{
+    free(e->url);
+    memset(e, 0, sizeof(*e));
 }
 
 const char *awsconfig_source_name(enum awsconfig_source source)

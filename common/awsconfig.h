@@ -107,6 +107,53 @@ ECD_MUST_CHECK enum ecd_status awsconfig_static_credentials(const struct awsconf
  * `region` is a nested block. */
 ECD_MUST_CHECK enum ecd_status awsconfig_region(const struct awsconfig *cfg, char **out);
 
+/* A setting botocore reads from an environment variable, else from the selected
+ * profile (its session profile, as get_scoped_config() names it): the variable when
+ * set, even empty; else the profile's value, NULL when absent or a nested block.
+ * Borrowed (from the environment or cfg). */
+const char *awsconfig_setting(const struct awsconfig *cfg, const char *env, const char *key);
+
+/* A boolean setting the same way: 1 when the value is "true" in any case (botocore's
+ * ensure_boolean()), else 0; an empty variable is false and hides the profile. */
+int awsconfig_setting_true(const struct awsconfig *cfg, const char *env, const char *key);
+
+/* A service's configured endpoint, as botocore 1.43's ConfiguredEndpointProvider finds
+ * it for a client of the selected profile, and the endpoint variant flags.  service_id
+ * is botocore's snake-case service id: "sts", "ecr", "ecr_public" ("ecr-public" too;
+ * any other is ECD_EINVAL).  In order, the first
+ * non-empty of:
+ *   1. AWS_ENDPOINT_URL_<SERVICE_ID> (upper case: AWS_ENDPOINT_URL_ECR_PUBLIC);
+ *   2. AWS_ENDPOINT_URL;
+ *   3. the profile's `services = NAME`: in the config file's [services NAME] section
+ *      (named like [profile NAME]; the later of two wins whole), the nested block
+ *      `<service_id> =` and its `endpoint_url = URL`;
+ *   4. the profile's own `endpoint_url`;
+ * none of them when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (else the profile's
+ * ignore_configured_endpoint_urls) is true.  Step 3 is only looked at when 1 and 2
+ * give nothing, and then, as in botocore, a `services` setting naming a section that
+ * does not exist (or has no settings) is an error, and so is a service entry there that
+ * is a single value rather than a nested block.
+ *
+ * fips and dualstack: AWS_USE_FIPS_ENDPOINT / use_fips_endpoint and
+ * AWS_USE_DUALSTACK_ENDPOINT / use_dualstack_endpoint (awsconfig_setting_true()).
+ * Composing the partition's endpoint from them, and refusing them next to a configured
+ * URL, is the caller's part (each service has its own rules).
+ *
+ * On ECD_OK, out->url is malloc'ed (NULL: nothing configured) and out->from says where
+ * it came from, for messages.  Errors (logged, naming the file, line and profile):
+ * ECD_ECONFIG as above and for an endpoint_url or services setting that is a nested
+ * block; ECD_ENOMEM.  Clear out with awsconfig_endpoint_clear() either way. */
+struct awsconfig_endpoint {
+    char *url;      /* owned; NULL: none configured */
+    char from[256]; /* "AWS_ENDPOINT_URL_ECR", "[services corp] in /root/.aws/config", ... */
+    int fips;
+    int dualstack;
+};
+ECD_MUST_CHECK enum ecd_status awsconfig_endpoint(const struct awsconfig *cfg,
+                                                  const char *service_id,
+                                                  struct awsconfig_endpoint *out);
+void awsconfig_endpoint_clear(struct awsconfig_endpoint *e);
+
 /* An expiry time as AWS writes it (AWS_CREDENTIAL_EXPIRATION, STS <Expiration>, the
  * container, IMDS and credential_process "Expiration"): ISO 8601 with a zone,
  * YYYY-MM-DD[T ]HH:MM[:SS[.frac]] then Z or +-HH[:MM] or +-HHMM.  1 and *out set on

@@ -57,10 +57,13 @@ struct creds_chain {
     int own_http;
     long advisory_s, mandatory_s;
     struct aws_credentials cached; /* owned; access_key_id NULL when none */
-    struct resolve *pending;       /* owned; the refresh running */
-    struct waiter *waiters;        /* owned; gets waiting for it */
-    unsigned refs;                 /* the owner's, plus one per resolution */
-    int closing;                   /* creds_chain_free() ran */
+    /* owned; the IMDSv2 session token between fetches: every IMDS fetch of this chain
+     * runs under a reference (a resolution's, a region lookup's), so it outlives them */
+    struct imds_token_cache imds_token;
+    struct resolve *pending; /* owned; the refresh running */
+    struct waiter *waiters;  /* owned; gets waiting for it */
+    unsigned refs;           /* the owner's, plus one per resolution */
+    int closing;             /* creds_chain_free() ran */
 };
 
 /* One resolution. */
@@ -397,8 +400,7 @@ static enum ecd_status plan_settings(struct creds_chain *c, struct awsconfig *cf
         return st;
     if (!c->region && (st = awsconfig_region(cfg, &region)))
         return st;
-    st = sts_endpoint_resolve(c->getenv_fn, profile_setting, cfg, c->region ? c->region : region,
-                              &p->sts);
+    st = sts_endpoint_resolve(cfg, c->region ? c->region : region, &p->sts);
     free(region);
     return st;
 }
@@ -436,6 +438,7 @@ static void chain_unref(struct creds_chain *c)
     if (--c->refs)
         return;
     aws_credentials_clear(&c->cached);
+    imds_token_cache_clear(&c->imds_token);
     awsconfig_free(c->cfg);
     free(c->profile);
     free(c->role_arn);
@@ -563,7 +566,7 @@ static void run_steps(struct resolve *r)
             st = container_start(c->http, c->getenv_fn, on_step, r);
             break;
         case STEP_IMDS:
-            st = imds_creds_start(c->http, &p->imds, on_step, r);
+            st = imds_creds_start(c->http, &p->imds, &c->imds_token, on_step, r);
             break;
         case STEP_WEB:
             sp.token_file = s->arg;
@@ -741,6 +744,11 @@ enum ecd_status creds_chain_new(uv_loop_t *loop, const char *profile,
     return creds_chain_new_opts(loop, &o, out);
 }
 
+const struct awsconfig *creds_chain_config(const struct creds_chain *c)
+{
+    return c->cfg;
+}
+
 enum ecd_status creds_chain_region(struct creds_chain *c, char **out)
 {
     if (c->region) {
@@ -751,6 +759,7 @@ enum ecd_status creds_chain_region(struct creds_chain *c, char **out)
 }
 
 struct region_get {
+    struct creds_chain *chain; /* a reference: the token cache must outlive the fetch */
     creds_region_fn *done;
     void *ud;
 };
@@ -758,11 +767,13 @@ struct region_get {
 static void on_imds_region(enum ecd_status st, const char *region, void *ud)
 {
     struct region_get *g = ud;
+    struct creds_chain *c = g->chain;
 
     if (!st)
         log_info("aws region %s from instance metadata", region);
     g->done(st, region, g->ud);
     free(g);
+    chain_unref(c);
 }
 
 enum ecd_status creds_chain_imds_region(struct creds_chain *c, creds_region_fn *done, void *ud)
@@ -773,14 +784,17 @@ enum ecd_status creds_chain_imds_region(struct creds_chain *c, creds_region_fn *
 
     if (!g)
         return ECD_ENOMEM;
+    g->chain = c;
     g->done = done;
     g->ud = ud;
     st = imds_settings_load(c->getenv_fn, profile_setting, c->cfg, &s);
     if (!st)
-        st = imds_region_start(c->http, &s, on_imds_region, g);
+        st = imds_region_start(c->http, &s, &c->imds_token, on_imds_region, g);
     imds_settings_clear(&s);
     if (st)
         free(g);
+    else
+        c->refs++;
     return st;
 }
 
@@ -826,7 +840,7 @@ static void on_describe_creds(enum ecd_status st, const struct aws_credentials *
     if (!st)
         st = creds_chain_region(d->chain, &region);
     if (!st)
-        st = sts_endpoint_resolve(d->chain->getenv_fn, profile_setting, d->chain->cfg, region, &ep);
+        st = sts_endpoint_resolve(d->chain->cfg, region, &ep);
     ca = d->chain->getenv_fn("AWS_CA_BUNDLE");
     if (!st)
         st = sts_identity_start(d->chain->http, ep.url, ep.signing_region, ca && *ca ? ca : NULL,

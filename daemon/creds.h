@@ -19,7 +19,9 @@
  * and, if it fails, the current ones are still returned (with a warning) until 10 min
  * before expiry (mandatory window), after which a failure is an error.  Concurrent
  * gets share one refresh.  Instance-role credentials get botocore's static stability:
- * a failed refresh keeps them a few more minutes.
+ * a failed refresh keeps them a few more minutes.  The chain keeps its IMDSv2 session
+ * token between fetches (asked for with a 6 h TTL, renewed 5 min before it ends, or
+ * after a 401), and wipes it when freed.
  *
  * Every function taking `done` follows the async contract (STYLE 2.6): an error return
  * means done is never called; ECD_OK means done is called exactly once, from a loop
@@ -73,6 +75,13 @@ ECD_MUST_CHECK enum ecd_status creds_chain_new(uv_loop_t *loop, const char *prof
 ECD_MUST_CHECK enum ecd_status creds_chain_region(struct creds_chain *c, char **out);
 ECD_MUST_CHECK enum ecd_status creds_chain_get(struct creds_chain *c, creds_done_fn *done,
                                                void *ud);
+
+/* The identity's shared-file configuration as read when the chain was made (its
+ * profile, files and environment), for the settings other clients of the identity
+ * follow, like the ECR endpoint (awsconfig_endpoint()).  Borrowed: lives as long as
+ * the chain. */
+struct awsconfig;
+const struct awsconfig *creds_chain_config(const struct creds_chain *c);
 
 /* The instance's region from EC2 instance metadata (placement/region), for instance
  * users whose configuration names none: the last step of the documented order.

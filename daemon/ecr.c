@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "awsconfig.h"
 #include "buf.h"
 #include "ecr_host.h"
 #include "ecr_response.h"
@@ -329,33 +330,28 @@ void ecr_fetch_cancel(struct ecr_fetch *f)
     (void)uv_timer_start(&f->retry_timer, on_retry_timer, 0, 0); /* open timer: cannot fail */
 }
 
-static int env_true(const char *(*getenv_fn)(const char *), const char *name)
+enum ecd_status ecr_endpoint(const struct awsconfig *cfg, const char *region, int is_public,
+                             int fips, int dualstack, char **out)
 {
-    const char *v = getenv_fn(name);
+    struct awsconfig_endpoint conf;
+    enum ecd_status st;
+    struct buf b;
 
-    return v && !strcasecmp(v, "true");
-}
-
-enum ecd_status ecr_endpoint(const char *(*getenv_fn)(const char *), const char *region,
-                             int is_public, int fips, int dualstack, char **out)
-{
-    const char *v = NULL;
-
-    if (!env_true(getenv_fn, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) {
-        v = getenv_fn(is_public ? "AWS_ENDPOINT_URL_ECR_PUBLIC" : "AWS_ENDPOINT_URL_ECR");
-        if (!v || !*v)
-            v = getenv_fn("AWS_ENDPOINT_URL");
+    *out = NULL;
+    st = awsconfig_endpoint(cfg, is_public ? "ecr_public" : "ecr", &conf);
+    /* botocore 1.43 hands the rule set no FIPS or dual-stack flag next to a configured
+     * endpoint (compute_endpoint_resolver_builtin_defaults()): the endpoint wins. */
+    if (!st && conf.url && (conf.fips || conf.dualstack || fips || dualstack))
+        log_info("%s endpoint %s (from %s) is used as configured; FIPS and dual-stack "
+                 "settings do not apply to it",
+                 is_public ? "ECR Public" : "ECR", conf.url, conf.from);
+    if (!st && conf.url) {
+        *out = conf.url; /* taken */
+        conf.url = NULL;
     }
-    if (v && *v) {
-        if (env_true(getenv_fn, "AWS_USE_FIPS_ENDPOINT") ||
-            env_true(getenv_fn, "AWS_USE_DUALSTACK_ENDPOINT")) {
-            log_error("a custom endpoint (%s) cannot be combined with AWS_USE_FIPS_ENDPOINT or "
-                      "AWS_USE_DUALSTACK_ENDPOINT",
-                      v);
-            return ECD_ECONFIG;
-        }
-        *out = strdup(v);
-        return *out ? ECD_OK : ECD_ENOMEM;
+    if (st || *out) {
+        awsconfig_endpoint_clear(&conf);
+        return st;
     }
     if (is_public) {
         *out = strdup(ECR_PUBLIC_API_ENDPOINT);
@@ -365,12 +361,10 @@ enum ecd_status ecr_endpoint(const char *(*getenv_fn)(const char *), const char 
         log_error("\"%s\" is not a valid AWS region name", region);
         return ECD_ECONFIG;
     }
-    struct buf b;
-    enum ecd_status st;
-
     buf_init(&b, 1024);
-    st = ecr_api_endpoint(region, fips || env_true(getenv_fn, "AWS_USE_FIPS_ENDPOINT"),
-                          dualstack || env_true(getenv_fn, "AWS_USE_DUALSTACK_ENDPOINT"), &b);
+    st = ecr_api_endpoint(region, fips || conf.fips, dualstack || conf.dualstack, &b);
+    if (st == ECD_ECONFIG)
+        log_error("region %s: its partition has no dual-stack ECR endpoint", region);
     if (!st)
         st = buf_steal(&b, out);
     buf_free(&b);

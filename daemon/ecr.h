@@ -40,14 +40,21 @@ ECD_MUST_CHECK enum ecd_status ecr_fetch_start(uv_loop_t *loop, struct http_clie
 /* End a pending fetch; done then runs with ECD_ECANCELED. */
 void ecr_fetch_cancel(struct ecr_fetch *f);
 
-/* The endpoint for a region, from the environment's overrides
- * (AWS_ENDPOINT_URL_ECR or AWS_ENDPOINT_URL_ECR_PUBLIC, then AWS_ENDPOINT_URL, unless
- * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true) or the partition's rules, FIPS and
- * dual-stack when asked (`fips`, `dualstack`: a registry host spelled that way) or set
- * in the environment (AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT).  *out is
- * malloc'ed. */
-ECD_MUST_CHECK enum ecd_status ecr_endpoint(const char *(*getenv_fn)(const char *),
-                                            const char *region, int is_public, int fips,
-                                            int dualstack, char **out);
+/* The GetAuthorizationToken endpoint for a region and an identity's configuration
+ * (cfg: its profile, files and environment; see awsconfig_endpoint()): the configured
+ * endpoint for "ecr" or "ecr_public" (AWS_ENDPOINT_URL_ECR / _ECR_PUBLIC,
+ * AWS_ENDPOINT_URL, the profile's services section, its endpoint_url; none when
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS / ignore_configured_endpoint_urls is true), else
+ * the partition's endpoint: FIPS and dual-stack when the registry host is spelled that
+ * way (`fips`, `dualstack`) or when AWS_USE_FIPS_ENDPOINT / use_fips_endpoint,
+ * AWS_USE_DUALSTACK_ENDPOINT / use_dualstack_endpoint say so.  ECR Public is always
+ * https://api.ecr-public.us-east-1.amazonaws.com unless configured otherwise (its auth
+ * API lives only there; FIPS and dual-stack settings are not applied to it).  A
+ * configured endpoint is used as is, FIPS and dual-stack settings notwithstanding (as
+ * botocore 1.43 does; a notice says so).  *out is malloc'ed.  ECD_ECONFIG (logged) for
+ * a bad region or services setting, a partition without dual-stack; ECD_ENOMEM. */
+struct awsconfig;
+ECD_MUST_CHECK enum ecd_status ecr_endpoint(const struct awsconfig *cfg, const char *region,
+                                            int is_public, int fips, int dualstack, char **out);
 
 #endif

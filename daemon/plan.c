@@ -131,7 +131,9 @@ static enum ecd_status group_add(struct plan *r, size_t ident, const struct targ
     *out = g;
     if (buf_append_str(&g->label, where))
         return ECD_ENOMEM;
-    return ecr_endpoint(r->getenv_fn, t->region, t->is_public, t->fips, t->dualstack, &g->endpoint);
+    /* The identity's profile decides configured endpoints and FIPS / dual-stack. */
+    return ecr_endpoint(creds_chain_config(r->idents[ident].chain), t->region, t->is_public,
+                        t->fips, t->dualstack, &g->endpoint);
 }
 
 /* Targets that share an identity, a region and an endpoint share one token (ECR

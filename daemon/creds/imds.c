@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* EC2 instance metadata (protocols.md 3.9): IMDSv2 session token, role discovery, the
- * role's credentials, and the instance's region.  Short timeouts and botocore's
- * attempt count, so an instance without IMDS (or a laptop) fails fast. */
+/* EC2 instance metadata (protocols.md 3.9): IMDSv2 session token (kept in the caller's
+ * imds_token_cache between fetches), role discovery, the role's credentials, and the
+ * instance's region.  Short timeouts and botocore's attempt count, so an instance
+ * without IMDS (or a laptop) fails fast. */
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,9 @@
 #define IMDS_TOKEN_PATH    "latest/api/token"
 #define IMDS_ROLE_PATH     "latest/meta-data/iam/security-credentials/"
 #define IMDS_REGION_PATH   "latest/meta-data/placement/region"
-#define IMDS_TOKEN_TTL     "21600"
+#define STR_(x)            #x
+#define STR(x)             STR_(x)
+#define IMDS_TOKEN_TTL     STR(IMDS_TOKEN_TTL_S) /* the header wants text */
 #define STABILITY_BASE_S   (15 * 60)
 #define STABILITY_JITTER_S (2 * 60) /* plus 0..8 min: botocore's 2..10 min */
 
@@ -99,11 +102,13 @@ struct imds_fetch {
     int v1_disabled, attempts, attempt, retoken;
     long timeout_ms;
     enum step step;
-    enum step goal;         /* STEP_CREDS or STEP_REGION */
-    struct secret token;    /* owned; empty: IMDSv1 */
-    char *role;             /* owned */
-    struct buf url;         /* owned */
-    provider_done_fn *done; /* goal STEP_CREDS */
+    enum step goal;                 /* STEP_CREDS or STEP_REGION */
+    struct secret token;            /* owned; empty: IMDSv1 */
+    struct imds_token_cache *cache; /* borrowed; NULL: no reuse across fetches */
+    uint64_t token_asked_ms;        /* when the token PUT went out */
+    char *role;                     /* owned */
+    struct buf url;                 /* owned */
+    provider_done_fn *done;         /* goal STEP_CREDS */
     imds_region_done_fn *region_done;
     void *ud;
 };
@@ -113,6 +118,44 @@ struct imds_fetch {
 static int fail_prio(enum step goal)
 {
     return goal == STEP_REGION ? LOG_WARNING : LOG_ERR;
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts); /* cannot fail for this clock */
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void imds_token_cache_clear(struct imds_token_cache *c)
+{
+    free(c->endpoint);
+    secret_wipe(&c->token);
+    memset(c, 0, sizeof(*c));
+}
+
+/* Keep the token just got for the fetches to come.  Counted from when it was asked
+ * for, so the server's clock starts no later than ours. */
+static void cache_store(struct imds_fetch *f)
+{
+    struct imds_token_cache *c = f->cache;
+
+    if (!c)
+        return;
+    imds_token_cache_clear(c);
+    if (!(c->endpoint = strdup(f->endpoint)) || secret_copy(&c->token, &f->token)) {
+        imds_token_cache_clear(c); /* no memory: just no reuse */
+        return;
+    }
+    c->good_until_ms = f->token_asked_ms + (uint64_t)(IMDS_TOKEN_TTL_S - IMDS_TOKEN_EARLY_S) * 1000;
+}
+
+/* A token the cache holds for this endpoint and may still be used. */
+static int cache_usable(const struct imds_token_cache *c, const char *endpoint)
+{
+    return c && c->endpoint && secret_is_set(&c->token) && !strcmp(c->endpoint, endpoint) &&
+           now_ms() < c->good_until_ms;
 }
 
 static void fetch_free(struct imds_fetch *f)
@@ -162,6 +205,7 @@ static void got_token(struct imds_fetch *f, enum ecd_status st, const struct htt
             fail(f, st);
             return;
         }
+        cache_store(f);
     } else if (!st && resp->status == 400) {
         log_emit(fail_prio(f->goal), "instance metadata: %s%s answered 400 (bad token request)",
                  f->endpoint, IMDS_TOKEN_PATH);
@@ -199,6 +243,13 @@ static void on_reply(enum ecd_status st, const struct http_response *resp, void 
     /* An expired or unknown token: get a new one, once. */
     if (!st && resp->status == 401 && secret_is_set(&f->token) && !f->retoken) {
         f->retoken = 1;
+        /* Whether it came from the cache or from this fetch's PUT, nobody may use it
+         * again (a newer token another fetch stored meanwhile stays). */
+        if (f->cache && f->cache->endpoint && !strcmp(f->cache->endpoint, f->endpoint) &&
+            secret_is_set(&f->cache->token) && !strcmp(f->cache->token.ptr, f->token.ptr))
+            imds_token_cache_clear(f->cache);
+        log_debug("instance metadata: %s answered 401 to the session token; getting a new one",
+                  buf_str(&f->url));
         secret_wipe(&f->token);
         next(f, STEP_TOKEN);
         return;
@@ -293,6 +344,7 @@ static enum ecd_status send_step(struct imds_fetch *f)
     buf_reset(&f->url);
     switch (f->step) {
     case STEP_TOKEN:
+        f->token_asked_ms = now_ms();
         st = buf_printf(&f->url, "%s" IMDS_TOKEN_PATH, f->endpoint);
         h[o.n_headers++] =
             (struct http_header){"x-aws-ec2-metadata-token-ttl-seconds", IMDS_TOKEN_TTL};
@@ -321,7 +373,7 @@ static enum ecd_status send_step(struct imds_fetch *f)
 }
 
 static enum ecd_status start(struct http_client *http, const struct imds_settings *s,
-                             enum step goal, provider_done_fn *done,
+                             struct imds_token_cache *cache, enum step goal, provider_done_fn *done,
                              imds_region_done_fn *region_done, void *ud)
 {
     struct imds_fetch *f = calloc(1, sizeof(*f));
@@ -344,9 +396,18 @@ static enum ecd_status start(struct http_client *http, const struct imds_setting
     f->region_done = region_done;
     f->ud = ud;
     f->step = STEP_TOKEN;
+    f->cache = cache;
     if (!(f->endpoint = strdup(s->endpoint))) {
         fetch_free(f);
         return ECD_ENOMEM;
+    }
+    if (cache_usable(cache, f->endpoint)) {
+        if (secret_copy(&f->token, &cache->token)) {
+            fetch_free(f);
+            return ECD_ENOMEM;
+        }
+        f->step = goal == STEP_REGION ? STEP_REGION : STEP_ROLE;
+        log_debug("instance metadata: reusing the session token for %s", f->endpoint);
     }
     st = send_step(f);
     if (st)
@@ -355,13 +416,14 @@ static enum ecd_status start(struct http_client *http, const struct imds_setting
 }
 
 enum ecd_status imds_creds_start(struct http_client *http, const struct imds_settings *s,
-                                 provider_done_fn *done, void *ud)
+                                 struct imds_token_cache *cache, provider_done_fn *done, void *ud)
 {
-    return start(http, s, STEP_CREDS, done, NULL, ud);
+    return start(http, s, cache, STEP_CREDS, done, NULL, ud);
 }
 
 enum ecd_status imds_region_start(struct http_client *http, const struct imds_settings *s,
-                                  imds_region_done_fn *done, void *ud)
+                                  struct imds_token_cache *cache, imds_region_done_fn *done,
+                                  void *ud)
 {
-    return start(http, s, STEP_REGION, NULL, done, ud);
+    return start(http, s, cache, STEP_REGION, NULL, done, ud);
 }

@@ -11,8 +11,10 @@
 #ifndef ECD_CREDS_PROVIDERS_H
 #define ECD_CREDS_PROVIDERS_H
 
+#include <stdint.h>
 #include <uv.h>
 
+#include "awsconfig.h"
 #include "awscreds.h"
 #include "http.h"
 #include "status.h"
@@ -30,24 +32,27 @@ struct sts_endpoint {
     char *signing_region; /* owned */
 };
 
-/* The STS endpoint for region (NULL: none configured), as botocore 1.43 picks it
- * (protocols.md 3.11, 1.5): AWS_ENDPOINT_URL_STS, then AWS_ENDPOINT_URL, then the
- * profile's endpoint_url (all skipped when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS or the
- * profile's ignore_configured_endpoint_urls is true); else, with no region, the global
- * https://sts.amazonaws.com signed for us-east-1; else sts[-fips].<region>.<suffix>
- * (dual-stack suffix with AWS_USE_DUALSTACK_ENDPOINT / use_dualstack_endpoint), or the
- * global endpoint for the legacy global regions when AWS_STS_REGIONAL_ENDPOINTS /
- * sts_regional_endpoints is "legacy".  profile_get looks a key up in the profile (may
- * return NULL).  ECD_ECONFIG (logged) for a bad setting, ECD_ENOMEM. */
+/* Looks a key up in the identity's profile (may return NULL). */
 typedef const char *sts_profile_get_fn(const char *key, void *ud);
 
 /* A setting from the environment variable env, else the profile's key (profile_get may
  * be NULL); NULL when neither has it.  Borrowed. */
 const char *creds_setting(const char *(*getenv_fn)(const char *), const char *env,
                           sts_profile_get_fn *profile_get, void *pud, const char *key);
-ECD_MUST_CHECK enum ecd_status sts_endpoint_resolve(const char *(*getenv_fn)(const char *),
-                                                    sts_profile_get_fn *profile_get, void *pud,
-                                                    const char *region, struct sts_endpoint *out);
+
+/* The STS endpoint for region (NULL: none configured), as botocore 1.43 picks it
+ * (protocols.md 3.11, 1.5): the configured endpoint of awsconfig_endpoint(cfg, "sts")
+ * (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, the profile's services section, its
+ * endpoint_url; none when configured endpoints are ignored); else, with no region, the
+ * global https://sts.amazonaws.com signed for us-east-1; else sts[-fips].<region>.<suffix>
+ * (dual-stack suffix with AWS_USE_DUALSTACK_ENDPOINT / use_dualstack_endpoint; in
+ * aws-us-gov the plain name is the FIPS one), or the global endpoint for the legacy
+ * global regions when AWS_STS_REGIONAL_ENDPOINTS / sts_regional_endpoints is "legacy".
+ * A configured endpoint is used as is: FIPS and dual-stack settings do not apply to it
+ * (botocore 1.43).  ECD_ECONFIG (logged) for a bad setting (a services section that
+ * does not exist, an unknown sts_regional_endpoints, ...), ECD_ENOMEM. */
+ECD_MUST_CHECK enum ecd_status sts_endpoint_resolve(const struct awsconfig *cfg, const char *region,
+                                                    struct sts_endpoint *out);
 void sts_endpoint_clear(struct sts_endpoint *e);
 
 struct sts_assume_params {
@@ -137,13 +142,29 @@ ECD_MUST_CHECK enum ecd_status imds_settings_load(const char *(*getenv_fn)(const
                                                   struct imds_settings *out);
 void imds_settings_clear(struct imds_settings *s);
 
-/* IMDSv2 (token PUT, TTL 21600), falling back to v1 per protocols.md 3.9 unless v1 is
- * disabled; role discovery; the role's credentials.  Credentials that expire within
- * 15 min get botocore's static-stability extension (15 min + 2..10 min from now).  Any
- * failure is ECD_EAUTH ("no credentials from instance metadata", botocore returns None
- * there): the chain ends with a clear error, not a hang. */
+/* The IMDSv2 session token between fetches, for one endpoint: a token is asked for
+ * with a TTL of IMDS_TOKEN_TTL_S and reused until IMDS_TOKEN_EARLY_S before that TTL
+ * ends; a GET answered 401 drops it and gets a new one, once.  The owner (the
+ * credential chain) keeps it alive while a fetch that uses it runs, and clears it
+ * (the token is wiped) when done with it. */
+#define IMDS_TOKEN_TTL_S   21600    /* what botocore and the SDKs ask for: 6 h */
+#define IMDS_TOKEN_EARLY_S (5 * 60) /* get a new one this long before the TTL ends */
+struct imds_token_cache {
+    char *endpoint;         /* owned; the endpoint that gave the token; NULL: empty */
+    struct secret token;    /* owned; wiped */
+    uint64_t good_until_ms; /* CLOCK_MONOTONIC ms: reuse the token until then */
+};
+void imds_token_cache_clear(struct imds_token_cache *c);
+
+/* IMDSv2 (token PUT, TTL 21600, or the cached token), falling back to v1 per
+ * protocols.md 3.9 unless v1 is disabled; role discovery; the role's credentials.
+ * Credentials that expire within 15 min get botocore's static-stability extension
+ * (15 min + 2..10 min from now).  Any failure is ECD_EAUTH ("no credentials from
+ * instance metadata", botocore returns None there): the chain ends with a clear error,
+ * not a hang.  cache: borrowed, must outlive the fetch; NULL: a token per fetch. */
 ECD_MUST_CHECK enum ecd_status imds_creds_start(struct http_client *http,
                                                 const struct imds_settings *s,
+                                                struct imds_token_cache *cache,
                                                 provider_done_fn *done, void *ud);
 
 /* The instance's region (GET /latest/meta-data/placement/region, same token rules).
@@ -151,6 +172,7 @@ ECD_MUST_CHECK enum ecd_status imds_creds_start(struct http_client *http,
 typedef void imds_region_done_fn(enum ecd_status st, const char *region, void *ud);
 ECD_MUST_CHECK enum ecd_status imds_region_start(struct http_client *http,
                                                  const struct imds_settings *s,
+                                                 struct imds_token_cache *cache,
                                                  imds_region_done_fn *done, void *ud);
 
 #endif

@@ -33,11 +33,6 @@ struct sts_call {
     const char *method_name; /* static: "assume-role", ... */
 };
 
-static int env_true(const char *v)
-{
-    return v && !strcasecmp(v, "true");
-}
-
 const char *creds_setting(const char *(*getenv_fn)(const char *), const char *env,
                           sts_profile_get_fn *profile_get, void *pud, const char *key)
 {
@@ -46,12 +41,6 @@ const char *creds_setting(const char *(*getenv_fn)(const char *), const char *en
     if (v)
         return v;
     return profile_get ? profile_get(key, pud) : NULL;
-}
-
-static int bool_setting(const char *(*getenv_fn)(const char *), const char *env,
-                        sts_profile_get_fn *profile_get, void *pud, const char *key)
-{
-    return env_true(creds_setting(getenv_fn, env, profile_get, pud, key));
 }
 
 /* botocore's _LEGACY_GLOBAL_REGIONS for STS. */
@@ -70,48 +59,44 @@ static int legacy_global(const char *region)
     return 0;
 }
 
-enum ecd_status sts_endpoint_resolve(const char *(*getenv_fn)(const char *),
-                                     sts_profile_get_fn *profile_get, void *pud, const char *region,
+enum ecd_status sts_endpoint_resolve(const struct awsconfig *cfg, const char *region,
                                      struct sts_endpoint *out)
 {
-    int fips =
-        bool_setting(getenv_fn, "AWS_USE_FIPS_ENDPOINT", profile_get, pud, "use_fips_endpoint");
-    int dual = bool_setting(getenv_fn, "AWS_USE_DUALSTACK_ENDPOINT", profile_get, pud,
-                            "use_dualstack_endpoint");
-    const char *mode = creds_setting(getenv_fn, "AWS_STS_REGIONAL_ENDPOINTS", profile_get, pud,
-                                     "sts_regional_endpoints");
-    const char *custom = NULL;
+    const char *mode =
+        awsconfig_setting(cfg, "AWS_STS_REGIONAL_ENDPOINTS", "sts_regional_endpoints");
+    struct awsconfig_endpoint conf;
+    const char *custom;
+    int fips, dual;
     struct buf b;
     enum ecd_status st;
 
     memset(out, 0, sizeof(*out));
-    buf_init(&b, 4096);
-    if (!bool_setting(getenv_fn, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", profile_get, pud,
-                      "ignore_configured_endpoint_urls")) {
-        const char *sources[] = {getenv_fn("AWS_ENDPOINT_URL_STS"), getenv_fn("AWS_ENDPOINT_URL"),
-                                 profile_get ? profile_get("endpoint_url", pud) : NULL};
-
-        for (size_t i = 0; i < 3 && !custom; i++)
-            if (sources[i] && *sources[i])
-                custom = sources[i];
+    st = awsconfig_endpoint(cfg, "sts", &conf);
+    if (st) {
+        awsconfig_endpoint_clear(&conf);
+        return st;
     }
+    custom = conf.url;
+    fips = conf.fips;
+    dual = conf.dualstack;
+    buf_init(&b, 4096);
+    st = ECD_ECONFIG;
     if (mode && *mode && strcmp(mode, "regional") && strcmp(mode, "legacy")) {
         log_error("sts_regional_endpoints (AWS_STS_REGIONAL_ENDPOINTS) is '%s'; expected "
                   "regional or legacy",
                   mode);
-        return ECD_ECONFIG;
+        goto out;
     }
     if (region && *region && !ecr_region_valid(region)) {
         log_error("STS: '%s' is not an AWS region name", region);
-        return ECD_ECONFIG;
-    }
-    if (custom && (fips || dual)) {
-        log_error("STS: a custom endpoint (%s) cannot be combined with FIPS or dual-stack "
-                  "endpoints",
-                  custom);
-        return ECD_ECONFIG;
+        goto out;
     }
     if (custom) {
+        /* As botocore 1.43: FIPS and dual-stack flags do not reach the rule set next to
+         * a configured endpoint, which is used as is. */
+        if (fips || dual)
+            log_debug("STS endpoint %s from %s: FIPS / dual-stack settings do not apply", custom,
+                      conf.from);
         st = buf_append_str(&b, custom);
     } else if (!region || !*region ||
                (!fips && !dual && mode && !strcmp(mode, "legacy") && legacy_global(region))) {
@@ -122,16 +107,21 @@ enum ecd_status sts_endpoint_resolve(const char *(*getenv_fn)(const char *),
 
         if (dual && !p->dualstack_dns_suffix) {
             log_error("STS: partition %s (region %s) has no dual-stack endpoints", p->name, region);
-            return ECD_ECONFIG;
+            goto out;
         }
+        /* The rule set: in aws-us-gov the regular endpoint is the FIPS one already. */
+        if (fips && !dual && !strcmp(p->name, "aws-us-gov"))
+            fips = 0;
         st = buf_printf(&b, "https://sts%s.%s.%s", fips ? "-fips" : "", region,
                         dual ? p->dualstack_dns_suffix : p->dns_suffix);
     }
     if (!st)
         st = buf_steal(&b, &out->url);
-    buf_free(&b);
     if (!st && !(out->signing_region = strdup(region && *region ? region : "us-east-1")))
         st = ECD_ENOMEM;
+out:
+    buf_free(&b);
+    awsconfig_endpoint_clear(&conf);
     if (st)
         sts_endpoint_clear(out);
     return st;

@@ -205,6 +205,144 @@ OWN_REGION = [
 ]
 
 
+# Configured endpoints (botocore's ConfiguredEndpointProvider, with the ignore flag and
+# the FIPS / dual-stack flags it reads beside it), against resolve-creds --endpoint.
+SVC = ("[services corp]\n"
+       "ecr =\n  endpoint_url = http://ecr.corp.test:5000\n"
+       "ECR_Public =\n  endpoint_url = http://ecr-public.corp.test\n"
+       "sts =\n  endpoint_url = https://sts.corp.test/base\n")
+CORP = "[default]\nservices = corp\n" + SVC
+# name, env, files, botocore client name
+ENDPOINT_SCENARIOS = [
+    ("nothing configured", {}, {}, "ecr"),
+    ("services section: sts", {}, {".aws/config": CORP}, "sts"),
+    ("services section: ecr", {}, {".aws/config": CORP}, "ecr"),
+    ("services section: ecr-public (key in any case)", {}, {".aws/config": CORP}, "ecr-public"),
+    ("AWS_ENDPOINT_URL_ECR beats the services section",
+     {"AWS_ENDPOINT_URL_ECR": "http://env-ecr.test"}, {".aws/config": CORP}, "ecr"),
+    ("AWS_ENDPOINT_URL_ECR_PUBLIC", {"AWS_ENDPOINT_URL_ECR_PUBLIC": "http://env-pub.test",
+                                     "AWS_ENDPOINT_URL_ECR": "http://env-ecr.test"}, {},
+     "ecr-public"),
+    ("AWS_ENDPOINT_URL beats the services section", {"AWS_ENDPOINT_URL": "http://env-all.test"},
+     {".aws/config": CORP}, "sts"),
+    ("AWS_ENDPOINT_URL_STS beats AWS_ENDPOINT_URL",
+     {"AWS_ENDPOINT_URL": "http://env-all.test", "AWS_ENDPOINT_URL_STS": "http://env-sts.test"},
+     {}, "sts"),
+    ("empty AWS_ENDPOINT_URL_ECR falls through", {"AWS_ENDPOINT_URL_ECR": ""},
+     {".aws/config": CORP}, "ecr"),
+    ("services section beats the profile's endpoint_url", {},
+     {".aws/config": "[default]\nservices = corp\nendpoint_url = http://global.test\n" + SVC},
+     "sts"),
+    ("profile endpoint_url when the section lacks the service", {},
+     {".aws/config": "[default]\nservices = corp\nendpoint_url = http://global.test\n"
+                     "[services corp]\nsts =\n  endpoint_url = http://sts.test\n"}, "ecr"),
+    ("empty endpoint_url in the block falls through to the profile's", {},
+     {".aws/config": "[default]\nservices = corp\nendpoint_url = http://global.test\n"
+                     "[services corp]\necr =\n  endpoint_url =\n  other = x\n"}, "ecr"),
+    ("two endpoint_url lines in a block: the later wins", {},
+     {".aws/config": "[default]\nservices = corp\n[services corp]\necr =\n"
+                     "  endpoint_url = http://first.test\n  endpoint_url = http://second.test\n"},
+     "ecr"),
+    ("global endpoint_url alone", {},
+     {".aws/config": "[default]\nendpoint_url = http://global.test:83\n"}, "sts"),
+    ("endpoint_url and services from the credentials file profile", {"AWS_PROFILE": "c"},
+     {".aws/config": SVC, ".aws/credentials": "[c]\nservices = corp\n"}, "ecr"),
+    ("AWS_PROFILE picks whose services section", {"AWS_PROFILE": "p2"},
+     {".aws/config": "[default]\nservices = corp\n[profile p2]\nservices = other\n" + SVC +
+                     "[services other]\necr =\n  endpoint_url = http://other.test\n"}, "ecr"),
+    ("quoted section name; the later of two sections wins whole", {},
+     {".aws/config": "[default]\nservices = my corp\n"
+                     "[services \"my corp\"]\necr =\n  endpoint_url = http://first.test\n"
+                     "[services  'my corp']\nsts =\n  endpoint_url = http://second.test\n"},
+     "ecr"),
+    ("[DEFAULT] settings fill an empty services section", {},
+     {".aws/config": "[DEFAULT]\nsts =\n  endpoint_url = http://dflt.test\n"
+                     "[default]\nservices = corp\n[services corp]\n"}, "sts"),
+    ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true ignores every step",
+     {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "TRUE", "AWS_ENDPOINT_URL_ECR": "http://x.test"},
+     {".aws/config": "[default]\nservices = corp\nendpoint_url = http://g.test\n" + SVC}, "ecr"),
+    ("ignore_configured_endpoint_urls = true in the profile", {},
+     {".aws/config": "[default]\nservices = corp\nignore_configured_endpoint_urls = true\n" +
+                     SVC}, "sts"),
+    ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=false beats the profile's true",
+     {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "false"},
+     {".aws/config": "[default]\nservices = corp\nignore_configured_endpoint_urls = true\n" +
+                     SVC}, "sts"),
+    ("ignore flag hides a missing services section", {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"},
+     {".aws/config": "[default]\nservices = nope\n"}, "ecr"),
+    ("missing services section (ecr)", {}, {".aws/config": "[default]\nservices = nope\n" + SVC},
+     "ecr"),
+    ("missing services section (sts)", {}, {".aws/config": "[default]\nservices = nope\n"},
+     "sts"),
+    ("missing services section, no config file at all", {"AWS_PROFILE": "c"},
+     {".aws/credentials": "[c]\nservices = corp\n"}, "sts"),
+    ("services section without settings", {},
+     {".aws/config": "[default]\nservices = corp\n[services corp]\n"}, "ecr"),
+    ("missing services section not looked at: AWS_ENDPOINT_URL_STS set",
+     {"AWS_ENDPOINT_URL_STS": "http://env-sts.test"}, {".aws/config": "[default]\nservices = nope\n"},
+     "sts"),
+    ("malformed nested block in the services section", {},
+     {".aws/config": "[default]\nservices = corp\n[services corp]\necr =\n  endpoint_url\n"},
+     "ecr"),
+    ("service entry that is a single value", {},
+     {".aws/config": "[default]\nservices = corp\n[services corp]\necr = http://x.test\n"},
+     "ecr"),
+    ("services setting that is a nested block", {},
+     {".aws/config": "[default]\nservices =\n  a = b\n" + SVC}, "ecr"),
+    ("use_fips_endpoint and use_dualstack_endpoint in the profile", {},
+     {".aws/config": "[default]\nuse_fips_endpoint = True\nuse_dualstack_endpoint = true\n"},
+     "ecr"),
+    ("AWS_USE_FIPS_ENDPOINT=false beats the profile; empty variable is false",
+     {"AWS_USE_FIPS_ENDPOINT": "false", "AWS_USE_DUALSTACK_ENDPOINT": ""},
+     {".aws/config": "[default]\nuse_fips_endpoint = true\nuse_dualstack_endpoint = true\n"},
+     "ecr"),
+]
+
+
+def ask_botocore_endpoint(env, client_name):
+    """('endpoint', url or None, fips, dualstack) or ('error', class name)."""
+    from botocore.configprovider import ConfiguredEndpointProvider
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        session = botocore.session.Session()
+        fips = bool(session.get_config_variable("use_fips_endpoint"))
+        dual = bool(session.get_config_variable("use_dualstack_endpoint"))
+        url = None
+        if not session.get_config_variable("ignore_configured_endpoint_urls"):
+            url = ConfiguredEndpointProvider(
+                full_config=session.full_config, scoped_config=session.get_scoped_config(),
+                client_name=client_name).provide()
+        return ("endpoint", url or None, fips, dual)
+    except Exception as e:  # noqa: BLE001 - the class is the answer
+        return ("error", type(e).__name__)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def endpoint_checks(tool, top, results):
+    for i, (name, env, files, client) in enumerate(ENDPOINT_SCENARIOS):
+        home = os.path.join(top, "e%d" % i)
+        os.makedirs(os.path.join(home, ".aws"))
+        for rel, text in files.items():
+            with open(os.path.join(home, rel), "w", encoding="utf-8") as f:
+                f.write(text)
+        full = base_env(home, env)
+        boto = ask_botocore_endpoint(full, client)
+        rc, out, err = run_tool(tool, full, ["--endpoint", client.replace("-", "_")])
+        if boto[0] == "endpoint":
+            want = "endpoint=%s fips=%d dualstack=%d" % (boto[1] or "none", boto[2], boto[3])
+            ok = rc == 0 and out == want
+        else:
+            want = "error=ECD_ECONFIG (botocore: %s)" % boto[1]
+            ok = rc != 0 and out.startswith("error=ECD_ECONFIG ") and home in out
+        results.append((ok, "endpoint %s: agrees with botocore" % name,
+                        ["botocore: %r" % (boto,), "want: %s" % want,
+                         "resolve-creds: %s" % out] + (["stderr: %s" % err] if err else [])))
+
+
 class WouldUse(Exception):
     """A provider this build does not implement was selected."""
 
@@ -398,6 +536,7 @@ def main():
                 results.append((rrc == 0 and rout == want,
                                 "%s: without AWS_REGION, region agrees with botocore" % name,
                                 diag + ["want %s, got %s" % (want, rout)]))
+        endpoint_checks(tool, top, results)
     finally:
         shutil.rmtree(top, ignore_errors=True)
 

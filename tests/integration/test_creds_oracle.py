@@ -66,7 +66,14 @@ class Fake:
         urllib.request.urlopen(req, timeout=5).read()
 
     def log(self, clear=True):
+        """The requests since the last clear, without the test's own /_... ones."""
         with urllib.request.urlopen(self.url + "/_log" + ("?clear=1" if clear else ""),
+                                    timeout=5) as r:
+            return [e for e in json.load(r) if not e["path"].startswith("/_")]
+
+    def stats(self, clear=True):
+        """fake_imds.py's token counters."""
+        with urllib.request.urlopen(self.url + "/_stats" + ("?clear=1" if clear else ""),
                                     timeout=5) as r:
             return json.load(r)
 
@@ -229,6 +236,135 @@ def ask_botocore(env, argv):
         os.environ.update(saved)
 
 
+SERVICES = ("[services corp]\n"
+            "ecr =\n  endpoint_url = http://ecr.corp.test:5000\n"
+            "ecr_public =\n  endpoint_url = http://ecr-public.corp.test\n"
+            "sts =\n  endpoint_url = https://sts.corp.test:8443/base\n")
+
+
+def endpoint_scenarios():
+    """name, env, config file, botocore client name, region, kind: "same" (the same
+    URL), "error" (both refuse; our words), or "own" (a documented difference: our URL)."""
+    svc = "[default]\nservices = corp\n" + SERVICES
+    return [
+        ("services section: ecr", {}, svc, "ecr", "eu-west-1", "same", None),
+        ("services section: sts", {}, svc, "sts", "eu-west-1", "same", None),
+        ("services section: ecr-public", {}, svc, "ecr-public", "us-east-1", "same", None),
+        ("AWS_ENDPOINT_URL_ECR beats the services section",
+         {"AWS_ENDPOINT_URL_ECR": "http://env-ecr.test:81"}, svc, "ecr", "eu-west-1", "same",
+         None),
+        ("AWS_ENDPOINT_URL beats the services section (sts)",
+         {"AWS_ENDPOINT_URL": "http://env-all.test:82"}, svc, "sts", "eu-west-1", "same", None),
+        ("profile endpoint_url for a service the section does not list",
+         {}, "[default]\nservices = corp\nendpoint_url = http://global.test:83\n"
+         "[services corp]\nsts =\n  endpoint_url = http://sts.test\n", "ecr", "eu-west-1",
+         "same", None),
+        ("profile endpoint_url (global) for sts", {},
+         "[default]\nendpoint_url = http://global.test:83\n", "sts", "ap-south-1", "same", None),
+        ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true in the environment",
+         {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true", "AWS_ENDPOINT_URL_ECR": "http://x.test"},
+         svc, "ecr", "eu-west-1", "same", None),
+        ("ignore_configured_endpoint_urls in the profile (sts)", {},
+         "[default]\nservices = corp\nignore_configured_endpoint_urls = true\n" + SERVICES,
+         "sts", "eu-west-1", "same", None),
+        ("use_fips_endpoint in the profile: ECR FIPS", {},
+         "[default]\nuse_fips_endpoint = true\n", "ecr", "us-east-2", "same", None),
+        ("use_dualstack_endpoint in the profile: ECR dual-stack", {},
+         "[default]\nuse_dualstack_endpoint = true\n", "ecr", "cn-north-1", "same", None),
+        ("AWS_USE_FIPS_ENDPOINT=false beats the profile's true", {"AWS_USE_FIPS_ENDPOINT": "false"},
+         "[default]\nuse_fips_endpoint = true\n", "ecr", "eu-west-1", "same", None),
+        ("profile FIPS for sts in us-gov-east-1 (the plain name is FIPS)", {},
+         "[default]\nuse_fips_endpoint = true\n", "sts", "us-gov-east-1", "same", None),
+        ("AWS_PROFILE picks whose services section", {"AWS_PROFILE": "p2"},
+         "[default]\nservices = corp\n[profile p2]\nservices = other\n" + SERVICES +
+         "[services other]\necr =\n  endpoint_url = http://other.test:84\n", "ecr",
+         "eu-west-1", "same", None),
+        ("services section plus profile FIPS: the URL wins", {},
+         "[default]\nservices = corp\nuse_fips_endpoint = true\n" + SERVICES, "ecr",
+         "eu-west-1", "same", None),
+        ("AWS_ENDPOINT_URL_STS plus AWS_USE_DUALSTACK_ENDPOINT: the URL wins",
+         {"AWS_ENDPOINT_URL_STS": "http://sts-env.test:85", "AWS_USE_DUALSTACK_ENDPOINT": "true"},
+         "", "sts", "eu-west-1", "same", None),
+        ("missing services section (ecr): refused", {},
+         "[default]\nservices = nope\n" + SERVICES, "ecr", "eu-west-1", "error",
+         "no [services nope] section"),
+        ("missing services section (sts): refused", {},
+         "[default]\nservices = nope\n" + SERVICES, "sts", "eu-west-1", "error",
+         "no [services nope] section"),
+        ("malformed nested block in the services section: refused", {},
+         "[default]\nservices = corp\n[services corp]\necr =\n  endpoint_url\n", "ecr",
+         "eu-west-1", "error", "config"),
+        ("ECR Public with profile FIPS stays on its one API host (ours)", {},
+         "[default]\nuse_fips_endpoint = true\n", "ecr-public", "us-east-1", "own",
+         "https://api.ecr-public.us-east-1.amazonaws.com"),
+    ]
+
+
+class _Sent(Exception):
+    """Raised from botocore's before-send hook: the request never leaves."""
+
+
+def botocore_url(env, client_name, region):
+    """('url', the URL botocore would send GetAuthorizationToken / GetCallerIdentity to)
+    or ('error', class name).  The request is stopped before it is sent."""
+    import botocore.config
+    import botocore.session
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        client = botocore.session.Session().create_client(
+            client_name, region_name=region, aws_access_key_id="AKIDENDPOINT",
+            aws_secret_access_key="x", config=botocore.config.Config(retries={"max_attempts": 0}))
+
+        def stop(request, **kwargs):
+            raise _Sent(request.url)
+        client.meta.events.register("before-send", stop)
+        try:
+            if client_name == "sts":
+                client.get_caller_identity()
+            else:
+                client.get_authorization_token()
+        except _Sent as sent:
+            return ("url", str(sent))
+        return ("error", "request was not stopped")
+    except Exception as e:  # noqa: BLE001 - the class is the answer
+        return ("error", type(e).__name__ + ": " + str(e)[:200])
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def endpoint_rows(tap, tool, moto, top, table):
+    for i, (name, env, config, client, region, kind, want) in enumerate(endpoint_scenarios()):
+        home = os.path.join(top, "e%d" % i)
+        os.makedirs(os.path.join(home, ".aws"))
+        with open(os.path.join(home, ".aws", "config"), "w") as f:
+            f.write(config)
+        # Static keys so that no provider is asked; STS is not pointed at moto here.
+        full = make_env(home, dict({"AWS_ENDPOINT_URL_STS": None, "AWS_ACCESS_KEY_ID": AK,
+                                    "AWS_SECRET_ACCESS_KEY": SK}, **env), moto)
+        boto = botocore_url(full, client, region)
+        rc, lines, err, _ = run_chain(tool, full, ["--endpoint", client.replace("-", "_"),
+                                                   "--region", region])
+        ours = lines[0] if lines else {}
+        diag = "botocore: %r\nresolve-chain rc=%d: %r\nstderr: %s" % (boto, rc, ours,
+                                                                      err.strip()[-1500:])
+        if kind == "same":
+            ok = (boto[0] == "url" and rc == 0 and
+                  ours.get("url", "").rstrip("/") == boto[1].rstrip("/"))
+            result = ours.get("url") or ours.get("error")
+        elif kind == "own":
+            ok = boto[0] == "url" and rc == 0 and ours.get("url") == want
+            result = "%s (botocore: %s)" % (ours.get("url") or ours.get("error"), boto[1])
+        else:
+            ok = boto[0] == "error" and rc != 0 and ours.get("error") == "ECD_ECONFIG" and \
+                want in err
+            result = "%s (%s)" % (ours.get("error"), boto[1].split(":")[0])
+        table.append(("endpoint: " + name, result, ok))
+        tap.ok(ok, "endpoint oracle: %s" % name, diag)
+
+
 def caller(moto, key_id):
     """moto's idea of who key_id is, session time normalised."""
     arn = moto.client("sts", ak=key_id, sk="x").get_caller_identity()["Arn"]
@@ -363,6 +499,7 @@ def refresh_checks(tap, tool, moto, ecs, imds, top):
     imds.control(slow=0)
     rc, lines, err, _ = run_chain(tool, ienv, ["--imds-region"])
     tap.eq(lines, [{"region": "eu-central-1"}], "IMDS placement/region", err)
+    imds_token_checks(tap, tool, imds, ienv)
 
     # The configured role_arn (per-registry identity) on top of the default chain.
     cenv = make_env(home, {"AWS_ACCESS_KEY_ID": AK, "AWS_SECRET_ACCESS_KEY": SK}, moto)
@@ -391,6 +528,48 @@ def refresh_checks(tap, tool, moto, ecs, imds, top):
         tap.ok(secret not in err, "no secret in the output (%s...)" % secret[:4], err[-500:])
 
 
+def imds_token_checks(tap, tool, imds, ienv):
+    """The chain keeps its IMDSv2 session token across credential refreshes, and a token
+    the server no longer knows (401) costs exactly one new PUT."""
+    # 20 min credentials (no static stability) and an advisory window longer than that:
+    # every get is a refresh; rotate shows that each one really asked IMDS.
+    imds.control(expires_in=1200, rotate=True, require_v2=True, token_ttl_cap=None,
+                 expire_tokens_once=False, v1_only=False, slow=0)
+    imds.log()
+    imds.stats()
+    rc, lines, err, _ = run_chain(tool, ienv, ["--advisory-s", "1300", "--mandatory-s", "5",
+                                               "--gets", "3"])
+    log, stats = imds.log(), imds.stats()
+    ids = [ln.get("access_key_id") for ln in lines]
+    tap.ok(rc == 0 and len(ids) == 3 and len(set(ids)) == 3,
+           "IMDS token reuse: three refreshes, three credentials", "%r\n%s" % (lines, err))
+    methods = [e["method"] for e in log]
+    # Token PUTs are counted in the request log: a request of an earlier check that the
+    # fake is still sleeping on may add to its tokens_issued later.
+    tap.eq((methods.count("PUT"), methods.count("GET"), stats["tokens_rejected"]), (1, 6, 0),
+           "IMDS token reuse: one token PUT for three refreshes, every GET with it",
+           [(e["method"], e["path"], e["has_token"]) for e in log])
+    tap.ok(all(e["has_token"] for e in log if e["method"] == "GET"),
+           "IMDS token reuse: every GET carries the session token", log)
+    tap.ok(all(e["headers"].get("x-aws-ec2-metadata-token-ttl-seconds") == "21600"
+               for e in log if e["method"] == "PUT"),
+           "IMDS token: asked for with a 21600 s TTL", log)
+
+    # The server lets tokens live 1 s: the second refresh meets a 401 with the cached
+    # token, gets one new token, and goes on.
+    imds.control(token_ttl_cap=1)
+    rc, lines, err, _ = run_chain(tool, ienv, ["--advisory-s", "1300", "--mandatory-s", "5",
+                                               "--gets", "2", "--interval-ms", "2500"])
+    log, stats = imds.log(), imds.stats()
+    tap.ok(rc == 0 and len(lines) == 2 and all("access_key_id" in ln for ln in lines),
+           "IMDS expired token: both refreshes succeed", "%r\n%s" % (lines, err))
+    tap.eq(([e["method"] for e in log], stats["tokens_rejected"]),
+           (["PUT", "GET", "GET", "GET", "PUT", "GET", "GET"], 1),
+           "IMDS expired token: one 401, exactly one new PUT, then role and credentials",
+           [(e["method"], e["path"]) for e in log])
+    imds.control(token_ttl_cap=None, rotate=False, expires_in=6 * 3600)
+
+
 def main():
     tap = testbed.Tap()
     tool = testbed.binary_from_argv(tap)
@@ -402,6 +581,7 @@ def main():
         imds = Fake("fake_imds.py", "--require-v2")
         ecs = Fake("fake_ecs.py", "--auth", "ecs-auth")
         oracle_rows(tap, tool, moto, imds, ecs, top, table)
+        endpoint_rows(tap, tool, moto, top, table)
         refresh_checks(tap, tool, moto, ecs, imds, top)
     finally:
         shutil.rmtree(top, ignore_errors=True)

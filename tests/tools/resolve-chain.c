@@ -14,12 +14,18 @@
  * one answered), --concurrent N (N gets at once: they must share one resolution),
  * --describe (also print arn=... account=... from GetCallerIdentity), --imds-region
  * (print only the region from instance metadata), --cancel-ms N (free the chain N ms
- * after the first get starts, 0: at once; that get must end with ECD_ECANCELED). */
+ * after the first get starts, 0: at once; that get must end with ECD_ECANCELED),
+ * --endpoint SERVICE_ID (print only the endpoint the daemon would call for "sts",
+ * "ecr" or "ecr_public" with this identity and region, as url=<url>: what
+ * sts_endpoint_resolve() and ecr_endpoint() answer; no request is made). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "creds.h"
+#include "creds/providers.h"
+#include "ecr.h"
+#include "ecr_host.h"
 #include "log.h"
 #include "toolutil.h"
 
@@ -46,6 +52,35 @@ static void print_creds(struct run *r, const struct aws_credentials *c)
 }
 
 static void next_get(struct run *r);
+
+/* --endpoint: the identity's endpoint for a service, as the daemon picks it. */
+static enum ecd_status print_endpoint(struct creds_chain *c, const char *service,
+                                      const char *region)
+{
+    struct sts_endpoint sts = {0};
+    char *url = NULL;
+    enum ecd_status st;
+
+    if (!strcmp(service, "sts")) {
+        st = sts_endpoint_resolve(creds_chain_config(c), region, &sts);
+        if (!st)
+            printf("url=%s signing_region=%s\n", sts.url, sts.signing_region);
+        sts_endpoint_clear(&sts);
+        return st;
+    }
+    if (strcmp(service, "ecr") && strcmp(service, "ecr_public"))
+        return ECD_EINVAL;
+    if (!region && strcmp(service, "ecr_public")) {
+        fprintf(stderr, "resolve-chain: no region for ECR\n");
+        return ECD_ECONFIG;
+    }
+    st = ecr_endpoint(creds_chain_config(c), region ? region : ECR_PUBLIC_REGION,
+                      !strcmp(service, "ecr_public"), 0, 0, &url);
+    if (!st)
+        printf("url=%s\n", url);
+    free(url);
+    return st;
+}
 
 static void on_interval(uv_timer_t *t)
 {
@@ -125,6 +160,7 @@ int main(int argc, char **argv)
 {
     struct creds_options o = {0};
     struct run r = {.gets = 1};
+    const char *endpoint_of = NULL;
     int imds_region = 0, rc = 0;
     enum ecd_status st;
 
@@ -143,7 +179,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "usage: resolve-chain [--profile P] [--role-arn A] [--external-id X] "
                             "[--session-name S] [--region R] [--advisory-s N] [--mandatory-s N] "
                             "[--gets N] [--interval-ms M] [--concurrent N] [--describe] "
-                            "[--imds-region] [--cancel-ms N]\n");
+                            "[--imds-region] [--cancel-ms N] [--endpoint SERVICE_ID]\n");
             return 2;
         }
         i++;
@@ -157,6 +193,8 @@ int main(int argc, char **argv)
             o.role_session_name = v;
         else if (!strcmp(a, "--region"))
             o.region = v;
+        else if (!strcmp(a, "--endpoint"))
+            endpoint_of = v;
         else if (!strcmp(a, "--advisory-s"))
             o.advisory_s = atol(v);
         else if (!strcmp(a, "--mandatory-s"))
@@ -182,9 +220,15 @@ int main(int argc, char **argv)
     st = creds_chain_new_opts(&r.loop, &o, &r.chain);
     if (!st && !imds_region)
         st = creds_chain_region(r.chain, &r.region);
+    if (!st && endpoint_of) {
+        st = print_endpoint(r.chain, endpoint_of, r.region);
+        r.gets = 0;
+    }
     if (st) {
         printf("error=%s\n", tool_status_name(st));
         rc = 1;
+    } else if (endpoint_of) {
+        /* printed above */
     } else if (imds_region) {
         r.gets = 1;
         st = creds_chain_imds_region(r.chain, on_region, &r);

@@ -7,8 +7,12 @@
  *       region=<region|none>                                   (one line; exit 0)
  *   error=<ECD_...> <the logged message>                       (exit 1)
  *
+ *   endpoint=<url|none> fips=<0|1> dualstack=<0|1>             (--endpoint; exit 0)
+ *
  * Secrets are printed only as SHA-256 digests.  Options: --profile NAME (a profile
- * override, as from the daemon's configuration), --region (print only region=...). */
+ * override, as from the daemon's configuration), --region (print only region=...),
+ * --endpoint SERVICE_ID (print only the configured endpoint of "sts", "ecr" or
+ * "ecr_public" and the FIPS / dual-stack flags: awsconfig_endpoint()). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +74,8 @@ int main(int argc, char **argv)
     const char *profile = NULL;
     struct awsconfig *cfg = NULL;
     char *region = NULL;
+    const char *endpoint_of = NULL;
+    struct awsconfig_endpoint ep = {0};
     int region_only = 0, rc;
     enum ecd_status st;
 
@@ -78,13 +84,28 @@ int main(int argc, char **argv)
             profile = argv[++i];
         } else if (strcmp(argv[i], "--region") == 0) {
             region_only = 1;
+        } else if (strcmp(argv[i], "--endpoint") == 0 && i + 1 < argc) {
+            endpoint_of = argv[++i];
         } else {
-            fprintf(stderr, "usage: resolve-creds [--profile NAME] [--region]\n");
+            fprintf(stderr, "usage: resolve-creds [--profile NAME] [--region] "
+                            "[--endpoint SERVICE_ID]\n");
             return 2;
         }
     }
     capture_begin();
     st = awsconfig_load(NULL, profile, &cfg);
+    if (!st && endpoint_of) {
+        st = awsconfig_endpoint(cfg, endpoint_of, &ep);
+        capture_end();
+        if (st)
+            rc = fail(st);
+        else
+            rc = printf("endpoint=%s fips=%d dualstack=%d\n", ep.url ? ep.url : "none", ep.fips,
+                        ep.dualstack) < 0;
+        awsconfig_endpoint_clear(&ep);
+        awsconfig_free(cfg);
+        return rc;
+    }
     if (!st && !region_only)
         st = awsconfig_static_credentials(cfg, &creds);
     if (!st)

@@ -634,6 +634,135 @@ static void test_region(void)
     awsconfig_free(cfg);
 }
 
+/* awsconfig_endpoint() for `service`: the URL (NULL: none), the flags, or (want_msg
+ * set) ECD_ECONFIG with exactly that logged line (after "<home>/.aws/"). */
+static void endpoint_is(struct awsconfig *cfg, const char *service, const char *want_url,
+                        int want_fips, int want_dual, const char *want_msg, const char *what)
+{
+    struct awsconfig_endpoint ep;
+    char line[4096];
+    enum ecd_status st;
+    const char *err;
+
+    if (!cfg) {
+        tap_ok(0, "%s: no config", what);
+        return;
+    }
+    capture_begin();
+    st = awsconfig_endpoint(cfg, service, &ep);
+    err = capture_end();
+    if (want_msg) {
+        snprintf(line, sizeof(line), "ecr-credd: error: %s/.aws/%s\n", home, want_msg);
+        tap_ok(st == ECD_ECONFIG && !ep.url, "%s: refused", what);
+        tap_str_eq(err, line, "%s: message", what);
+    } else if (tap_ok(st == ECD_OK, "%s: resolves", what)) {
+        if (want_url)
+            tap_str_eq(ep.url, want_url, "%s: url", what);
+        else
+            tap_ok(!ep.url, "%s: no configured url (got %s)", what, ep.url ? ep.url : "none");
+        tap_ok(ep.fips == want_fips && ep.dualstack == want_dual, "%s: fips %d dualstack %d", what,
+               want_fips, want_dual);
+    } else {
+        tap_diag("status %d, log: %s", st, err);
+    }
+    awsconfig_endpoint_clear(&ep);
+}
+
+static void test_endpoints(void)
+{
+    static const char svc[] = "[services corp]\n"
+                              "ecr =\n  endpoint_url = http://ecr.corp\n"
+                              "ecr_public =\n  endpoint_url = http://pub.corp\n"
+                              "STS =\n  region = x\n  endpoint_url = http://sts.corp\n";
+    char text[2048], msg[3000];
+    struct awsconfig *cfg;
+
+    snprintf(text, sizeof(text), "[default]\nservices = corp\nendpoint_url = http://all\n%s", svc);
+    scenario(text, NULL);
+    cfg = load_ok(NULL, "services");
+    endpoint_is(cfg, "ecr", "http://ecr.corp", 0, 0, NULL, "services: ecr");
+    endpoint_is(cfg, "ecr-public", "http://pub.corp", 0, 0, NULL, "services: ecr-public");
+    endpoint_is(cfg, "sts", "http://sts.corp", 0, 0, NULL, "services: sts, key in upper case");
+    awsconfig_free(cfg);
+
+    scenario("[default]\nservices = corp\nendpoint_url = http://all\n"
+             "[services corp]\necr =\n  endpoint_url = http://ecr.corp\n",
+             NULL);
+    cfg = load_ok(NULL, "services without sts");
+    endpoint_is(cfg, "sts", "http://all", 0, 0, NULL, "services: not listed, profile endpoint_url");
+    if (cfg) {
+        struct awsconfig_endpoint ep;
+
+        tap_ok(awsconfig_endpoint(cfg, "s3", &ep) == ECD_EINVAL && !ep.url,
+               "a service ecr-credd does not call: ECD_EINVAL");
+    }
+    awsconfig_free(cfg);
+    scenario(text, NULL);
+
+    env_set("AWS_ENDPOINT_URL", "http://env-all");
+    env_set("AWS_ENDPOINT_URL_ECR_PUBLIC", "http://env-pub");
+    cfg = load_ok(NULL, "env");
+    endpoint_is(cfg, "ecr_public", "http://env-pub", 0, 0, NULL, "env: service variable first");
+    endpoint_is(cfg, "ecr", "http://env-all", 0, 0, NULL, "env: then AWS_ENDPOINT_URL");
+    awsconfig_free(cfg);
+    env_set("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "True");
+    env_set("AWS_USE_FIPS_ENDPOINT", "TRUE");
+    cfg = load_ok(NULL, "ignore in env");
+    endpoint_is(cfg, "ecr", NULL, 1, 0, NULL, "ignore in env: nothing configured");
+    awsconfig_free(cfg);
+
+    snprintf(text, sizeof(text),
+             "[default]\nservices = corp\nignore_configured_endpoint_urls = true\n"
+             "use_dualstack_endpoint = true\n%s",
+             svc);
+    scenario(text, NULL);
+    cfg = load_ok(NULL, "ignore in profile");
+    endpoint_is(cfg, "ecr", NULL, 0, 1, NULL, "ignore in profile: nothing configured");
+    awsconfig_free(cfg);
+    env_set("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "no");
+    cfg = load_ok(NULL, "ignore false in env");
+    endpoint_is(cfg, "ecr", "http://ecr.corp", 0, 1, NULL, "env false beats profile true");
+    awsconfig_free(cfg);
+
+    scenario("[default]\nservices = nope\n[services corp]\nx = y\n", NULL);
+    cfg = load_ok(NULL, "missing section");
+    snprintf(msg, sizeof(msg),
+             "config:2: profile 'default': services = nope, but %s/.aws/config has no "
+             "[services nope] section",
+             home);
+    endpoint_is(cfg, "ecr", NULL, 0, 0, msg, "missing section");
+    awsconfig_free(cfg);
+    env_set("AWS_ENDPOINT_URL_ECR", "http://env-ecr");
+    cfg = load_ok(NULL, "missing section, env set");
+    endpoint_is(cfg, "ecr", "http://env-ecr", 0, 0, NULL, "missing section not looked at");
+    awsconfig_free(cfg);
+
+    scenario("[default]\nservices = corp\n[services corp]\n", NULL);
+    cfg = load_ok(NULL, "empty section");
+    snprintf(msg, sizeof(msg),
+             "config:2: profile 'default': services = corp, but %s/.aws/config has no "
+             "[services corp] section with settings",
+             home);
+    endpoint_is(cfg, "sts", NULL, 0, 0, msg, "empty section");
+    awsconfig_free(cfg);
+
+    scenario("[default]\nservices = corp\n[services corp]\necr = http://x\n", NULL);
+    cfg = load_ok(NULL, "single value");
+    endpoint_is(cfg, "ecr", NULL, 0, 0,
+                "config:4: [services corp]: ecr is a single value; expected a nested block "
+                "(\"ecr =\" followed by an indented \"endpoint_url = URL\")",
+                "single value");
+    endpoint_is(cfg, "sts", NULL, 0, 0, NULL, "single value of another service: ignored");
+    awsconfig_free(cfg);
+
+    scenario("[default]\nendpoint_url =\n  a = b\n", NULL);
+    cfg = load_ok(NULL, "nested endpoint_url");
+    endpoint_is(cfg, "sts", NULL, 0, 0,
+                "config:2: profile 'default': endpoint_url is a nested block; expected a URL",
+                "nested endpoint_url");
+    awsconfig_free(cfg);
+}
+
 int main(void)
 {
     const char *base = getenv("ECD_TEST_BUILDDIR");
@@ -657,6 +786,7 @@ int main(void)
     test_paths();
     test_chain_order();
     test_region();
+    test_endpoints();
 
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", home);
     if (system(cmd) != 0)
