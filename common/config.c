@@ -3,6 +3,7 @@
  * fails with the first problem, logged once here, as "<file>: <path>: <what>". */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,7 +24,8 @@
 #define CONFIG_MAX_SINK_TYPE 32
 #define CONFIG_MAX_REGION    64
 
-static const char *const top_keys[] = {"refresh", "registries", "sinks", NULL};
+static const char *const top_keys[] = {"refresh", "registries", "sinks", "health", NULL};
+static const char *const health_keys[] = {"listen", "stale_before", NULL};
 static const char *const refresh_keys[] = {"before_expiry", "jitter", "retry_min", "retry_max",
                                            NULL};
 static const char *const registry_keys[] = {"region",   "registry_ids", "profile",
@@ -157,6 +159,103 @@ static enum ecd_status parse_refresh(struct jsonutil_err *e, const cJSON *root,
                              a, b);
     }
     return ECD_OK;
+}
+
+void config_health_defaults(struct config_health *h)
+{
+    *h = (struct config_health){.stale_before_ms = CONFIG_HEALTH_STALE_BEFORE_MS_DEFAULT};
+}
+
+#define LISTEN_EXPECTED                                                                            \
+    "expected \"PORT\", \"IPV4:PORT\" or \"[IPV6]:PORT\" with a numeric address and a port "       \
+    "from 1 to 65535"
+
+enum ecd_status config_health_listen(struct config_health *h, const char *text, const char **why)
+{
+    char host[INET6_ADDRSTRLEN + 1];
+    unsigned char addr[sizeof(struct in6_addr)];
+    const char *port = text, *colon;
+    char *end = NULL, *listen = NULL, *hostcopy = NULL;
+    unsigned long n;
+    size_t hlen = 0;
+    int v6 = 0;
+
+    *why = LISTEN_EXPECTED;
+    if (text[0] == '[') { /* "[V6]:PORT" */
+        const char *close = strchr(text, ']');
+
+        if (!close || close[1] != ':')
+            return ECD_ECONFIG;
+        hlen = (size_t)(close - text - 1);
+        memcpy(host, text + 1, hlen < sizeof(host) ? hlen : 0);
+        port = close + 2;
+        v6 = 1;
+    } else if ((colon = strrchr(text, ':')) != NULL) { /* "V4:PORT" */
+        hlen = (size_t)(colon - text);
+        memcpy(host, text, hlen < sizeof(host) ? hlen : 0);
+        port = colon + 1;
+    }
+    if (hlen >= sizeof(host) || (port != text && !hlen))
+        return ECD_ECONFIG;
+    host[hlen] = '\0';
+    if (hlen && inet_pton(v6 ? AF_INET6 : AF_INET, host, addr) != 1) {
+        *why = v6 ? "expected a numeric IPv6 address between [ and ] (host names are not resolved)"
+                  : "expected a numeric IPv4 address before the port (host names are not "
+                    "resolved; IPv6 goes in brackets: \"[::1]:9100\")";
+        return ECD_ECONFIG;
+    }
+    if (*port < '0' || *port > '9')
+        return ECD_ECONFIG;
+    errno = 0;
+    n = strtoul(port, &end, 10);
+    if (errno || *end || n < 1 || n > 65535)
+        return ECD_ECONFIG;
+    listen = strdup(text);
+    hostcopy = hlen ? strdup(host) : NULL;
+    if (!listen || (hlen && !hostcopy)) {
+        free(listen);
+        free(hostcopy);
+        *why = "out of memory";
+        return ECD_ENOMEM;
+    }
+    free(h->listen);
+    free(h->host);
+    h->listen = listen;
+    h->host = hostcopy;
+    h->port = (unsigned)n;
+    *why = NULL;
+    return ECD_OK;
+}
+
+/* "health": {"listen": ..., "stale_before": ...}.  Without the listener built in,
+ * any "health" object is refused: silently not listening would break the probes
+ * that rely on it. */
+static enum ecd_status parse_health(struct jsonutil_err *e, const cJSON *root,
+                                    struct config_health *h)
+{
+    const cJSON *obj = NULL;
+    const char *listen = NULL, *why = NULL;
+    enum ecd_status st;
+
+    st = jsonutil_get_object(e, root, "", "health", JSONUTIL_OPTIONAL, &obj);
+    if (st || !obj)
+        return st;
+#ifndef ECD_HAVE_HEALTH
+    return jsonutil_fail(e, "health",
+                         "built without health support (rebuild with meson -Dhealth=enabled "
+                         "and libmicrohttpd)");
+#endif
+    st = jsonutil_check_keys(e, obj, "health", health_keys);
+    if (!st)
+        st = jsonutil_get_string(e, obj, "health", "listen", JSONUTIL_REQUIRED, &listen);
+    if (!st)
+        st = get_duration(e, obj, "health", "stale_before", &h->stale_before_ms);
+    if (st)
+        return st;
+    st = config_health_listen(h, listen, &why);
+    if (st == ECD_ECONFIG)
+        return jsonutil_fail(e, "health.listen", "\"%.60s\": %s", listen, why);
+    return st;
 }
 
 static enum ecd_status parse_registry_ids(struct jsonutil_err *e, const cJSON *arr,
@@ -569,6 +668,7 @@ enum ecd_status config_parse(const char *text, size_t len, const char *name, str
         goto out;
     }
     refresh_defaults(&c->refresh);
+    config_health_defaults(&c->health);
     st = dup_str(name, &c->path);
     if (st)
         goto out;
@@ -586,6 +686,8 @@ enum ecd_status config_parse(const char *text, size_t len, const char *name, str
         st = parse_registries(&e, root, c);
     if (!st)
         st = parse_sinks(&e, root, c);
+    if (!st)
+        st = parse_health(&e, root, &c->health);
     if (st)
         goto out;
     for (size_t i = 0; i < c->n_sinks; i++)
@@ -775,6 +877,8 @@ void config_free(struct config *c)
         jsonutil_delete_wiped(c->sinks[i].node);
     }
     free(c->sinks);
+    free(c->health.listen);
+    free(c->health.host);
     free(c->path);
     free(c);
 }

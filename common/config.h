@@ -49,9 +49,19 @@ struct config_sink {
     cJSON *node;      /* owned; the sink's whole object */
 };
 
+/* "health": the optional HTTP listener for /healthz and /metrics (daemon only). */
+#define CONFIG_HEALTH_STALE_BEFORE_MS_DEFAULT ((int64_t)60 * 60 * 1000) /* 1 h */
+struct config_health {
+    char *listen;  /* owned; as written ("9100", "127.0.0.1:9100", "[::1]:9100"); NULL: off */
+    char *host;    /* owned; numeric IPv4/IPv6 address to bind; NULL: every address */
+    unsigned port; /* 1..65535 */
+    int64_t stale_before_ms; /* unhealthy when credentials expire within this */
+};
+
 struct config {
     char *path; /* owned; NULL for the zero-config default */
     struct config_refresh refresh;
+    struct config_health health;
     struct config_registry *registries; /* owned */
     size_t n_registries;
     struct config_sink *sinks; /* owned */
@@ -70,5 +80,14 @@ ECD_MUST_CHECK enum ecd_status config_load_file(const char *path, struct config 
 ECD_MUST_CHECK enum ecd_status config_default(const char *(*getenv_fn)(const char *),
                                               struct config **out);
 void config_free(struct config *c); /* NULL is fine */
+
+/* Defaults of "health" (no listener, stale_before 1 h), for code that builds a
+ * struct config without config_parse() (the env-only mode). */
+void config_health_defaults(struct config_health *h);
+/* Set h->listen, h->host and h->port from "PORT", "HOST:PORT" (numeric IPv4) or
+ * "[IPV6]:PORT".  On failure returns ECD_ECONFIG, points *why at a static phrase
+ * ("expected ...") and leaves h untouched; ECD_ENOMEM possible. */
+ECD_MUST_CHECK enum ecd_status config_health_listen(struct config_health *h, const char *text,
+                                                    const char **why);
 
 #endif

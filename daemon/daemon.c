@@ -23,8 +23,10 @@
 
 #include "duration.h"
 #include "exitcode.h"
+#include "health.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "plan.h"
 #include "runconfig.h"
@@ -77,6 +79,9 @@ struct daemon {
     size_t inflight;      /* fetches and pushes whose callback is still due */
     int stopping;
     int open_handles; /* closed in teardown; the loop ends when they are gone */
+
+    struct metrics *metrics; /* owned; what the health listener reports */
+    struct health *health;   /* owned; NULL: no listener */
 };
 
 static double now_wall(void)
@@ -284,6 +289,7 @@ static void on_fetched(enum ecd_status st, struct token_set *ts, time_t creds_ex
         swap_if_ready(d);
         return;
     }
+    metrics_fetched(d->metrics, g->index, st, ts, now);
     if (!st) {
         token_set_unref(g->ts);
         g->ts = ts;
@@ -320,6 +326,7 @@ static void start_fetch(struct dgroup *g, double now)
 
     st = plan_fetch_start(d->plan, g->index, &o, on_fetched, g, &g->op);
     if (st) {
+        metrics_fetched(d->metrics, g->index, st, NULL, now);
         g->failures++;
         g->due = now + backoff_s(d, g->failures);
         log_error("%s: cannot start a refresh: %s", buf_str(&d->plan->groups[g->index].label),
@@ -347,6 +354,7 @@ static void on_pushed(struct sink *sk, enum ecd_status st, void *ud)
 
     s->busy = 0;
     d->inflight--;
+    metrics_pushed(d->metrics, s->index, st, s->sets, s->n_sets, now);
     release_sets(s);
     if (st == ECD_ECANCELED || d->stopping || d->next) {
         teardown_if_done(d);
@@ -388,6 +396,7 @@ static void start_push(struct dsink *s, double now)
     }
     st = sk->ops->push(sk, s->sets, s->n_sets, on_pushed, s);
     if (st) {
+        metrics_pushed(d->metrics, s->index, st, NULL, 0, now);
         release_sets(s);
         s->pushed_gen = 0;
         s->failures++;
@@ -531,6 +540,18 @@ static void carry_over(struct daemon *d, const struct plan *old_plan, struct dgr
                 d->sinks[i].pushed_gen = 1;
 }
 
+/* The metrics and the health listener follow the plan in use (start, reload). */
+static enum ecd_status observe_plan(struct daemon *d)
+{
+    enum ecd_status st = metrics_set_plan(d->metrics, d->plan);
+
+    for (size_t i = 0; !st && i < d->plan->n_groups; i++)
+        metrics_group_token(d->metrics, i, d->groups[i].ts, d->groups[i].failures > 0);
+    if (!st)
+        st = health_apply(&d->health, &d->loop, d->metrics, &d->plan->cfg->health);
+    return st;
+}
+
 static void swap_if_ready(struct daemon *d)
 {
     struct plan *old_plan = d->plan;
@@ -555,6 +576,8 @@ static void swap_if_ready(struct daemon *d)
         return;
     }
     carry_over(d, old_plan, old_groups, old_sinks, old_gen);
+    if (observe_plan(d))
+        log_warn("reload: /healthz and /metrics keep their previous settings (see above)");
     for (size_t i = 0; i < old_plan->n_groups; i++)
         token_set_unref(old_groups[i].ts);
     free(old_groups);
@@ -621,6 +644,8 @@ static void teardown_if_done(struct daemon *d)
     close_handle(d, (uv_handle_t *)&d->sig_int);
     if (d->clock_fd >= 0)
         close_handle(d, (uv_handle_t *)&d->clock_poll);
+    health_close(d->health);
+    d->health = NULL;
     if (d->http) {
         http_client_close(d->http);
         d->http = NULL;
@@ -753,6 +778,8 @@ int daemon_run(struct config *cfg, const char *config_path, const char *(*getenv
     st = plan_new(&d.loop, d.http, cfg, getenv_fn, SINK_MODE_DAEMON, &d.plan);
     if (!st)
         st = state_new(&d);
+    if (!st)
+        st = metrics_new(&d.metrics);
     if (st) {
         exit_code = st == ECD_ECONFIG ? ECD_EXIT_USAGE : ECD_EXIT_NONE;
         goto out;
@@ -761,6 +788,14 @@ int daemon_run(struct config *cfg, const char *config_path, const char *(*getenv
     if (rc < 0) {
         log_error("cannot set up the event loop: %s", uv_strerror(rc));
         exit_code = ECD_EXIT_NONE;
+        d.stopping = 1;
+        teardown_if_done(&d);
+        uv_run(&d.loop, UV_RUN_DEFAULT);
+        goto out;
+    }
+    st = observe_plan(&d);
+    if (st) {
+        exit_code = st == ECD_ECONFIG ? ECD_EXIT_USAGE : ECD_EXIT_NONE;
         d.stopping = 1;
         teardown_if_done(&d);
         uv_run(&d.loop, UV_RUN_DEFAULT);
@@ -778,7 +813,9 @@ out:
     plan_free(d.plan);
     plan_free(d.next);
     http_client_close(d.http);
+    health_close(d.health);
     uv_run(&d.loop, UV_RUN_DEFAULT); /* close callbacks */
+    metrics_free(d.metrics);
     if (d.clock_fd >= 0)
         close(d.clock_fd);
     rc = uv_loop_close(&d.loop);

@@ -196,9 +196,9 @@ static void test_bad(void)
     parse_bad("[]", "config.json: expected an object at the top level");
     parse_bad("\"text\"", "config.json: expected an object at the top level");
     parse_bad("{\"refresh\": {}, \"log_level\": \"info\"}",
-              "config.json: log_level: unknown key (allowed: refresh, registries, sinks)");
+              "config.json: log_level: unknown key (allowed: refresh, registries, sinks, health)");
     parse_bad("{\"ev\\u0001il\\n\": 1}",
-              "config.json: ev?il?: unknown key (allowed: refresh, registries, sinks)");
+              "config.json: ev?il?: unknown key (allowed: refresh, registries, sinks, health)");
     parse_bad("{\"sinks\": [{\"type\": \"docker\"}], \"sinks\": [{\"type\": \"docker\"}]}",
               "config.json: sinks: duplicate key");
 
