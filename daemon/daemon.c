@@ -233,6 +233,10 @@ static void reschedule(struct daemon *d, int changed)
     delay = due - now_wall();
     if (delay < 0)
         delay = 0;
+    /* libuv counts a timeout from the loop's cached time, which lags by however long
+     * this turn has run (TLS handshakes, file writes): refresh it, or the timer fires
+     * that much early and STATUS briefly reads "next refresh in now". */
+    uv_update_time(&d->loop);
     /* Timers cannot fail on an open handle. */
     (void)uv_timer_start(&d->timer, on_timer, (uint64_t)ceil(delay * 1000.0), 0);
     report_status(d, changed);
@@ -357,6 +361,10 @@ static void on_pushed(struct sink *sk, enum ecd_status st, void *ud)
     metrics_pushed(d->metrics, s->index, st, s->sets, s->n_sets, now);
     release_sets(s);
     if (st == ECD_ECANCELED || d->stopping || d->next) {
+        /* A push that did not complete must not count as holding the tokens when a
+         * reload carries state over. */
+        if (st)
+            s->pushed_gen = 0;
         teardown_if_done(d);
         swap_if_ready(d);
         return;
