@@ -51,7 +51,7 @@ static enum ecd_status dup_str(const char *s, char **out)
     return *out ? ECD_OK : ECD_ENOMEM;
 }
 
-static int is_account_id(const char *s, size_t len)
+int config_is_account_id(const char *s, size_t len)
 {
     if (len != 12)
         return 0;
@@ -63,7 +63,7 @@ static int is_account_id(const char *s, size_t len)
 
 /* Regions go into host names (api.ecr.<region>.amazonaws.com), so only the
  * characters region names use are let through. */
-static int is_region(const char *s)
+int config_is_region(const char *s)
 {
     size_t n = strlen(s);
 
@@ -278,7 +278,7 @@ static enum ecd_status parse_registry_ids(struct jsonutil_err *e, const cJSON *a
         st = jsonutil_expect(e, it, where, JSONUTIL_STRING);
         if (st)
             return st;
-        if (!is_account_id(it->valuestring, strlen(it->valuestring)))
+        if (!config_is_account_id(it->valuestring, strlen(it->valuestring)))
             return jsonutil_fail(e, where, "expected 12 digits (an AWS account id), got \"%.20s\"",
                                  it->valuestring);
         for (size_t j = 0; j < i; j++)
@@ -303,14 +303,15 @@ static int chars_ok(const char *s, size_t min, size_t max, const char *allowed)
 }
 
 /* arn:<partition>:iam::<12 digits>:role/<path and name> */
-static int is_role_arn(const char *s)
+int config_is_role_arn(const char *s)
 {
     const char *p = strncmp(s, "arn:", 4) ? NULL : strchr(s + 4, ':');
 
     if (!p || p == s + 4 || strncmp(p, ":iam::", 6))
         return 0;
     p += 6;
-    return is_account_id(p, 12) && !strncmp(p + 12, ":role/", 6) && p[18] && strlen(s) <= 2048;
+    return config_is_account_id(p, 12) && !strncmp(p + 12, ":role/", 6) && p[18] &&
+           strlen(s) <= 2048;
 }
 
 /* role_arn, external_id, role_session_name: the registry's own identity. */
@@ -326,7 +327,7 @@ static enum ecd_status parse_identity(struct jsonutil_err *e, const cJSON *node,
         (st =
              jsonutil_get_string(e, node, where, "role_session_name", JSONUTIL_OPTIONAL, &session)))
         return st;
-    if (arn && !is_role_arn(arn)) {
+    if (arn && !config_is_role_arn(arn)) {
         jsonutil_path_key(sub, sizeof(sub), where, "role_arn");
         return jsonutil_fail(e, sub,
                              "expected an IAM role ARN such as "
@@ -440,7 +441,7 @@ static enum ecd_status parse_registry(struct jsonutil_err *e, const cJSON *node,
         return st;
     if (region) {
         jsonutil_path_key(sub, sizeof(sub), where, "region");
-        if (!is_region(region))
+        if (!config_is_region(region))
             return jsonutil_fail(e, sub, "expected a region name such as \"eu-west-1\"");
         st = dup_str(region, &r->region);
         if (st)
@@ -737,119 +738,7 @@ enum ecd_status config_load_file(const char *path, struct config **out)
     return st;
 }
 
-static const char *real_getenv(const char *name)
-{
-    return getenv(name);
-}
-
-/* AWS_ECR_REGISTRY_IDS, the old Rancher updater's variable: "id, id, ...".  A
- * variable that is set but blank counts as unset (templates often leave it so). */
-static enum ecd_status env_registry_ids(const char *var, const char *v, struct config_registry *r)
-{
-    struct jsonutil_err e;
-    size_t n = 1, item = 0;
-    const char *p;
-    enum ecd_status st = ECD_OK;
-
-    jsonutil_err_init(&e, var, ECD_ECONFIG);
-    if (!v || !v[strspn(v, " \t")])
-        return ECD_OK;
-    for (p = v; *p; p++)
-        if (*p == ',')
-            n++;
-    if (n > CONFIG_MAX_IDS) {
-        st = jsonutil_fail(&e, NULL, "at most %d account ids (the API's limit)", CONFIG_MAX_IDS);
-        goto out;
-    }
-    r->registry_ids = calloc(n, sizeof(*r->registry_ids));
-    if (!r->registry_ids) {
-        st = ECD_ENOMEM;
-        goto out;
-    }
-    for (p = v;; p++, item++) {
-        const char *end = strchr(p, ',');
-        size_t len;
-
-        if (!end)
-            end = p + strlen(p);
-        while (p < end && (*p == ' ' || *p == '\t'))
-            p++;
-        len = (size_t)(end - p);
-        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-            len--;
-        if (!len) {
-            st = jsonutil_fail(&e, NULL, "item %zu is empty", item + 1);
-            goto out;
-        }
-        if (!is_account_id(p, len)) {
-            st =
-                jsonutil_fail(&e, NULL, "item %zu \"%.*s\": expected 12 digits (an AWS account id)",
-                              item + 1, len > 20 ? 20 : (int)len, p);
-            goto out;
-        }
-        for (size_t j = 0; j < item; j++) {
-            if (!memcmp(r->registry_ids[j], p, 12)) {
-                st = jsonutil_fail(&e, NULL, "item %zu repeats item %zu", item + 1, j + 1);
-                goto out;
-            }
-        }
-        r->registry_ids[item] = strndup(p, len);
-        if (!r->registry_ids[item]) {
-            st = ECD_ENOMEM;
-            goto out;
-        }
-        r->n_registry_ids = item + 1;
-        if (!*end)
-            break;
-        p = end;
-    }
-out:
-    log_failure(st, &e, var);
-    return st;
-}
-
-enum ecd_status config_default(const char *(*getenv_fn)(const char *), struct config **out)
-{
-    struct config *c;
-    enum ecd_status st;
-
-    if (!out)
-        return ECD_EINVAL;
-    *out = NULL;
-    if (!getenv_fn)
-        getenv_fn = real_getenv;
-    c = calloc(1, sizeof(*c));
-    if (!c) {
-        log_error("default configuration: out of memory");
-        return ECD_ENOMEM;
-    }
-    refresh_defaults(&c->refresh);
-    c->registries = calloc(1, sizeof(*c->registries));
-    c->sinks = calloc(1, sizeof(*c->sinks));
-    st = c->registries && c->sinks ? ECD_OK : ECD_ENOMEM;
-    if (!st) {
-        c->n_registries = 1;
-        c->n_sinks = 1;
-        st = dup_str("registries[0]", &c->registries[0].where);
-    }
-    if (!st)
-        st = default_sink(&c->sinks[0]);
-    if (st) {
-        log_error("default configuration: out of memory");
-        goto out;
-    }
-    /* Logs its own failure, naming the variable. */
-    st = env_registry_ids("AWS_ECR_REGISTRY_IDS", getenv_fn("AWS_ECR_REGISTRY_IDS"),
-                          &c->registries[0]);
-    if (st)
-        goto out;
-    c->sinks[0].file = "default configuration";
-    *out = c;
-    c = NULL;
-out:
-    config_free(c);
-    return st;
-}
+/* config_default(), the configuration from the environment: config_env.c. */
 
 void config_free(struct config *c)
 {

@@ -74,12 +74,20 @@ ECD_MUST_CHECK enum ecd_status config_parse(const char *text, size_t len, const 
                                             struct config **out);
 /* Read and parse a file (missing or unreadable: ECD_ECONFIG with the OS reason). */
 ECD_MUST_CHECK enum ecd_status config_load_file(const char *path, struct config **out);
-/* The zero-config default: one registry (AWS_ECR_REGISTRY_IDS, comma-separated, if
- * set and valid, else the caller's own) and one docker sink with no path (the sink
- * then uses $DOCKER_CONFIG or $HOME/.docker).  `getenv_fn` is injectable for tests. */
+/* The configuration from environment variables when no file is used (config_env.c; see
+ * config_env.h): with none of them set, one registry (the caller's own) and one
+ * docker sink with no path ($DOCKER_CONFIG or $HOME/.docker).  c->path is NULL.
+ * `getenv_fn` is injectable for tests. */
 ECD_MUST_CHECK enum ecd_status config_default(const char *(*getenv_fn)(const char *),
                                               struct config **out);
 void config_free(struct config *c); /* NULL is fine */
+
+/* The checks config_parse() applies, for other front ends (config_env.c) that want
+ * to name their own source in the message: 12 digits; a region name (letters,
+ * digits, '-', at most 64: it goes into host names); arn:PARTITION:iam::ID:role/NAME. */
+int config_is_account_id(const char *s, size_t len);
+int config_is_region(const char *s);
+int config_is_role_arn(const char *s);
 
 /* Defaults of "health" (no listener, stale_before 1 h), for code that builds a
  * struct config without config_parse() (the env-only mode). */
