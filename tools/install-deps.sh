@@ -6,7 +6,7 @@
 set -eu
 what=${1:-build}
 build="meson ninja-build gcc pkg-config libcurl4-openssl-dev libssl-dev libuv1-dev
-       libcjson-dev libsystemd-dev libexpat1-dev libmicrohttpd-dev ca-certificates"
+       libcjson-dev libsystemd-dev libexpat1-dev libmicrohttpd-dev libyaml-dev ca-certificates"
 test="$build curl openssl docker-registry skopeo umoci runc debootstrap socat apache2-utils iproute2 jq
       hyperfine time amazon-ecr-credential-helper clang libclang-rt-14-dev valgrind
       clang-format python3 systemd faketime libfaketime"
