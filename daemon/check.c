@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "creds.h"
+#include "sink.h"
 
 struct check {
     struct plan *plan; /* borrowed */
@@ -19,6 +20,15 @@ struct check_ident {
     struct check *c; /* borrowed */
     size_t index;
 };
+
+/* One identity or sink done: the last one reports. */
+static void check_step_done(struct check *c)
+{
+    if (--c->pending == 0) {
+        c->done(c->failed, c->ud);
+        free(c);
+    }
+}
 
 static void on_identity(enum ecd_status st, const struct creds_identity *id, void *ud)
 {
@@ -42,10 +52,20 @@ static void on_identity(enum ecd_status st, const struct creds_identity *id, voi
                id->arn ? id->arn : "(unknown)");
     }
     free(ci);
-    if (--c->pending == 0) {
-        c->done(c->failed, c->ud);
-        free(c);
+    check_step_done(c);
+}
+
+static void on_sink_checked(struct sink *sk, enum ecd_status st, void *ud)
+{
+    struct check *c = ud;
+
+    if (st) {
+        printf("sink %s: not usable: %s (see the messages above)\n", sk->name, ecd_strerror(st));
+        c->failed++;
+    } else {
+        printf("sink %s: reachable, and a dry-run write was accepted\n", sk->name);
     }
+    check_step_done(c);
 }
 
 enum ecd_status check_start(struct plan *p, check_done_fn *done, void *ud)
@@ -69,6 +89,18 @@ enum ecd_status check_start(struct plan *p, check_done_fn *done, void *ud)
             printf("identity %s: cannot start the lookup\n",
                    p->idents[i].profile ? p->idents[i].profile : "(default)");
             free(ci);
+            c->failed++;
+            continue;
+        }
+        c->pending++;
+    }
+    for (size_t i = 0; i < p->n_sinks; i++) {
+        struct sink *sk = p->sinks[i];
+
+        if (!sk->ops->dry_run || sk->env->mode != SINK_MODE_CHECK)
+            continue;
+        if (sk->ops->push(sk, NULL, 0, on_sink_checked, c)) {
+            printf("sink %s: cannot start the dry run (see the messages above)\n", sk->name);
             c->failed++;
             continue;
         }

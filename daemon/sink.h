@@ -55,6 +55,10 @@ struct sink_ops {
     void (*describe)(const struct sink *s, struct buf *out);
     /* Release what configure/push left in s->state (never called while a push runs). */
     void (*deinit)(struct sink *s);
+    /* 1: in SINK_MODE_CHECK, push() with no sets is a dry run that proves the sink can
+     * reach and write its destination (server-side dryRun, read-only look-ups) and
+     * writes nothing; --check runs it.  0: --check only describes the sink. */
+    int dry_run;
 };
 
 struct sink {

@@ -1548,4 +1548,5 @@ const struct sink_ops sink_kubernetes_ops = {
     .cancel = kube_cancel_push,
     .describe = kube_describe,
     .deinit = kube_deinit,
+    .dry_run = 1,
 };

@@ -819,4 +819,5 @@ const struct sink_ops sink_rancher2_ops = {
     .cancel = r2_cancel,
     .describe = r2_describe,
     .deinit = r2_deinit,
+    .dry_run = 1,
 };

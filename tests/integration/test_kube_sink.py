@@ -259,8 +259,23 @@ def main():
 
         # 9b. The example configuration passes --check (the kubeconfig from KUBECONFIG).
         example = os.path.join(SRC, "config", "kubernetes.conf.example")
+        fk.clear_log()
         r = daemon.run(["--check", "--config", example], env=dict(env, KUBECONFIG=kc))
         tb.check_exit(tap, r, 0, "kubernetes.conf.example --check")
+        tap.ok(re.search(r"^sink \S+: reachable, and a dry-run write was accepted$", r.out, re.M),
+               "--check: the sink's dry run was accepted", r.diag())
+        dry_writes = [e for e in fk.log() if e["method"] not in ("GET", "HEAD")]
+        tap.ok(dry_writes and all("dryRun=All" in (e.get("query") or "") for e in dry_writes),
+               "--check: every write was a server-side dry run (%d)" % len(dry_writes),
+               json.dumps(dry_writes[:3]))
+        verbs = sorted(set(e["method"] for e in dry_writes))
+        for verb in ("create", "patch", "update"):
+            fk.deny(verb=verb, resource="secrets")
+        r = daemon.run(["--check", "--config", example], env=dict(env, KUBECONFIG=kc))
+        tb.check_exit(tap, r, 2, "--check without RBAC to write secrets (it used %s)" % verbs)
+        tap.ok("not usable" in r.out and "forbidden" in r.err.lower(),
+               "--check names the missing permission", r.diag())
+        fk.clear_denies()
         tap.ok("kubernetes secret ecr-pull in namespace * except kube-*, ecr-credd with labels "
                "ecr-pull != off, service accounts default, leader election on lease "
                "ecr-credd/ecr-credd" in r.out,

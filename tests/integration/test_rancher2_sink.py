@@ -332,13 +332,30 @@ def main():
                    "config %s: the error names the file" % label, r.diag())
         tap.eq(fake.log(), [], "config errors: no request reached Rancher")
 
-        # 10. The shipped example loads (--check): the sink's keys as documented.
+        # 10. The shipped example passes --check, pointed at the fake (--check's dry run
+        # reaches the server: read-only requests, nothing written).
         ex = os.path.join(SRC, "config", "rancher", "rancher2", "ecr-credd.json")
-        r = daemon.run(["--check", "--config", ex],
+
+        def at_fake(text):
+            doc = json.loads(text)
+            for s in doc["sinks"]:
+                s.update({"url": fake.url, "token_file": tokfile, "ca_file": pki["ca"],
+                          "project": PROJECT})
+            return json.dumps(doc)
+
+        exf = os.path.join(wd, "example-at-fake.json")
+        with open(ex) as f:
+            tb.write_file(exf, at_fake(f.read()))
+        fake.log()
+        r = daemon.run(["--check", "--config", exf],
                        env=tb.aws_env(os.path.join(wd, "unused-docker"), endpoint=moto.url))
         tap.eq(r.rc, 0, "example: %s passes --check" % os.path.relpath(ex, SRC), r.diag())
         tap.ok("rancher2 https://" in r.out + r.err, "example: --check describes the sink",
                r.diag())
+        tap.ok("sink rancher: reachable" in r.out, "example: --check's dry run reached Rancher",
+               r.diag())
+        writes = [e for e in fake.log() if e.get("method") not in ("GET", "HEAD")]
+        tap.eq(writes, [], "example: --check wrote nothing")
         # The ConfigMap of deployment.yaml carries the same plus the health listener.
         try:
             import yaml
@@ -350,7 +367,7 @@ def main():
             tap.ok(False, "example: deployment.yaml has a ConfigMap with config.json", str(x))
         if cm is not None:
             cmf = os.path.join(wd, "configmap.json")
-            tb.write_file(cmf, cm)
+            tb.write_file(cmf, at_fake(cm))
             r = daemon.run(["--check", "--config", cmf],
                            env=tb.aws_env(os.path.join(wd, "unused-docker"),
                                           endpoint=moto.url))
