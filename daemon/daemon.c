@@ -14,6 +14,7 @@
 #include <math.h>
 #include <openssl/rand.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/timerfd.h>
@@ -722,6 +723,18 @@ static void on_clock_fd(uv_poll_t *p, int status, int events)
     run_due(d);
 }
 
+void daemon_hold_stop_signals(int hold)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    /* Cannot fail with a valid `how` and set. */
+    (void)sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
 static int setup_handles(struct daemon *d)
 {
     uint64_t usec = 0;
@@ -740,6 +753,7 @@ static int setup_handles(struct daemon *d)
         (rc = uv_signal_start(&d->sig_term, on_signal, SIGTERM)) < 0 ||
         (rc = uv_signal_start(&d->sig_int, on_signal, SIGINT)) < 0)
         return rc;
+    daemon_hold_stop_signals(0);
     if (notify_watchdog_usec(&usec) && usec >= 2000) {
         rc = uv_timer_start(&d->watchdog, on_watchdog, usec / 2000, usec / 2000);
         if (rc < 0)

@@ -12,4 +12,11 @@
  * config_path (borrowed) is what SIGHUP re-reads; NULL means the zero-config default. */
 int daemon_run(struct config *cfg, const char *config_path, const char *(*getenv_fn)(const char *));
 
+/* hold 1: block SIGTERM, SIGINT and SIGHUP (main() does so first thing: as a container's
+ * PID 1 the daemon would otherwise lose a SIGTERM sent before its handlers exist, since
+ * the kernel drops signals that PID 1 does not handle); hold 0: unblock them, which
+ * delivers any that arrived meanwhile (daemon_run once its handlers are in place, or
+ * --once and --check, which keep the default actions). */
+void daemon_hold_stop_signals(int hold);
+
 #endif

@@ -223,8 +223,10 @@ static int run(const struct options *o)
 
     if (runconfig_load(path, env_get, &cfg))
         return ECD_EXIT_USAGE;
-    if (o->once || o->check)
+    if (o->once || o->check) {
+        daemon_hold_stop_signals(0);
         return run_once(o, cfg);
+    }
     return daemon_run(cfg, path, env_get);
 }
 
@@ -233,6 +235,7 @@ int main(int argc, char **argv)
     struct options o;
     int exit_code = ECD_EXIT_OK;
 
+    daemon_hold_stop_signals(1);
     log_open(LOG_INFO);
     cJSON_InitHooks(&(cJSON_Hooks){.malloc_fn = malloc, .free_fn = json_wiping_free});
     /* Secrets live in this process: no core dumps, no ptrace by unprivileged peers. */
