@@ -1,55 +1,35 @@
 /* SPDX-License-Identifier: MIT */
-/* client-go credential plugins; see exec.h.  The process handling follows
- * daemon/creds/process.c (credential_process): four handles (process, two pipes, a
- * timer) closed together, done called from the last close. */
+/* client-go credential plugins; see exec.h.  The process itself is run by
+ * daemon/childproc.c; here are its environment, the messages and the ExecCredential. */
 #include "kube/exec.h"
 
 #include <cjson/cJSON.h>
 #include <openssl/crypto.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base64.h"
 #include "buf.h"
+#include "childproc.h"
 #include "log.h"
 
 extern char **environ;
 
 struct kube_exec_run {
-    uv_process_t proc; /* data = this; each handle below too */
-    uv_pipe_t out, err;
-    uv_timer_t timer;
-    int open_handles;
-    int exited, out_open, err_open, finished;
-    int timed_out, overflow, canceled;
-    int64_t exit_status;
-    int term_signal;
+    struct childproc *child; /* owned by itself: ends by calling on_child_done */
     unsigned timeout_ms;
-    char *label;         /* owned */
-    char *cmd;           /* owned; the command, for messages */
-    char *install_hint;  /* owned; NULL when none */
-    char *api_version;   /* owned */
-    struct buf out_buf;  /* owned; the credential: wiped */
-    struct buf err_buf;  /* owned */
-    char chunk[2][4096]; /* read buffers (stdout, stderr); wiped */
-    enum ecd_status st;
+    char *label;          /* owned */
+    char *cmd;            /* owned; the command, for messages */
+    char *install_hint;   /* owned; NULL when none */
+    char *api_version;    /* owned */
     struct execcred cred; /* owned; wiped */
     kube_exec_done_fn *done;
     void *ud;
 };
 
-static void on_closed(uv_handle_t *h)
+static void run_free(struct kube_exec_run *r)
 {
-    struct kube_exec_run *r = h->data;
-
-    if (--r->open_handles)
-        return;
-    r->done(r->st, r->st ? NULL : &r->cred, r->ud);
     execcred_clear(&r->cred);
-    buf_wipe(&r->out_buf);
-    buf_wipe(&r->err_buf);
-    OPENSSL_cleanse(r->chunk, sizeof(r->chunk));
     free(r->label);
     free(r->cmd);
     free(r->install_hint);
@@ -57,152 +37,71 @@ static void on_closed(uv_handle_t *h)
     free(r);
 }
 
-static void close_all(struct kube_exec_run *r)
+/* The outcome as a status, with its message; parses the ExecCredential into r->cred. */
+static enum ecd_status judge(struct kube_exec_run *r, const struct childproc_result *res)
 {
-    uv_handle_t *hs[] = {(uv_handle_t *)&r->proc, (uv_handle_t *)&r->out, (uv_handle_t *)&r->err,
-                         (uv_handle_t *)&r->timer};
-
-    r->open_handles = 4;
-    for (int i = 0; i < 4; i++)
-        uv_close(hs[i], on_closed);
-}
-
-/* stderr to the debug log, line by line, control characters replaced; returns the
- * first non-empty line (inside err_buf) for the error message. */
-static const char *log_stderr(struct kube_exec_run *r)
-{
-    char *s = r->err_buf.ptr, *first = NULL;
-
-    if (!s)
-        return "(no output on stderr)";
-    while (*s) {
-        char *nl = strchr(s, '\n');
-
-        if (nl)
-            *nl = '\0';
-        for (char *c = s; *c; c++)
-            if ((unsigned char)*c < 0x20 || *c == 0x7f)
-                *c = ' ';
-        if (*s) {
-            log_debug("%s: exec plugin %s: stderr: %s", r->label, r->cmd, s);
-            if (!first)
-                first = s;
-        }
-        if (!nl)
-            break;
-        s = nl + 1;
-    }
-    return first ? first : "(no output on stderr)";
-}
-
-static void maybe_finish(struct kube_exec_run *r)
-{
-    const char *first;
+    enum ecd_status st;
     char why[512];
 
-    if (r->finished || !r->exited || r->out_open || r->err_open)
-        return;
-    r->finished = 1;
-    (void)uv_timer_stop(&r->timer); /* cannot fail */
-    first = log_stderr(r);
-    if (r->canceled) {
-        r->st = ECD_ECANCELED;
-    } else if (r->timed_out) {
+    switch (res->end) {
+    case CHILDPROC_CANCELED:
+        return ECD_ECANCELED;
+    case CHILDPROC_NO_SPAWN:
+        log_error("%s: cannot run exec plugin %s: %s%s%s", r->label, r->cmd,
+                  uv_strerror(res->uv_error), r->install_hint ? "; " : "",
+                  r->install_hint ? r->install_hint : "");
+        return ECD_EAUTH;
+    case CHILDPROC_NO_IO:
+        log_error("%s: exec plugin %s: %s", r->label, r->cmd, uv_strerror(res->uv_error));
+        return ECD_EIO;
+    case CHILDPROC_TIMED_OUT:
         log_error("%s: exec plugin %s did not finish within %u ms and was killed: %s", r->label,
-                  r->cmd, r->timeout_ms, first);
-        r->st = ECD_EAUTH;
-    } else if (r->overflow) {
+                  r->cmd, r->timeout_ms, res->err);
+        return ECD_EAUTH;
+    case CHILDPROC_OVERFLOW:
         log_error("%s: exec plugin %s wrote more than %d bytes on stdout", r->label, r->cmd,
                   KUBE_EXEC_STDOUT_MAX);
-        r->st = ECD_EAUTH;
-    } else if (r->term_signal) {
+        return ECD_EAUTH;
+    case CHILDPROC_EXITED:
+        break;
+    }
+    if (res->term_signal) {
         log_error("%s: exec plugin %s was killed by signal %d: %s", r->label, r->cmd,
-                  r->term_signal, first);
-        r->st = ECD_EAUTH;
-    } else if (r->exit_status) {
+                  res->term_signal, res->err);
+        return ECD_EAUTH;
+    }
+    if (res->exit_status) {
         log_error("%s: exec plugin %s exited with status %lld: %s", r->label, r->cmd,
-                  (long long)r->exit_status, first);
-        r->st = ECD_EAUTH;
-    } else if ((r->st = execcred_parse(buf_str(&r->out_buf), r->out_buf.len, r->api_version,
-                                       &r->cred, why, sizeof(why))) != ECD_OK) {
-        if (r->st != ECD_ENOMEM) {
-            log_error("%s: exec plugin %s printed no valid ExecCredential: %s", r->label, r->cmd,
-                      why);
-            r->st = ECD_EAUTH;
-        }
-    } else {
-        log_debug("%s: exec plugin %s gave a %s%s, %s", r->label, r->cmd,
-                  secret_is_set(&r->cred.token) ? "token" : "client certificate",
-                  secret_is_set(&r->cred.token) && r->cred.client_cert_pem
-                      ? " and a client certificate"
-                      : "",
-                  r->cred.expires ? "with an expiry" : "without expiry");
+                  (long long)res->exit_status, res->err);
+        return ECD_EAUTH;
     }
-    close_all(r);
-}
-
-static void on_exit_cb(uv_process_t *h, int64_t exit_status, int term_signal)
-{
-    struct kube_exec_run *r = h->data;
-
-    r->exited = 1;
-    r->exit_status = exit_status;
-    r->term_signal = r->timed_out || r->overflow || r->canceled ? 0 : term_signal;
-    maybe_finish(r);
-}
-
-static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
-{
-    struct kube_exec_run *r = h->data;
-    int i = h == (uv_handle_t *)&r->out ? 0 : 1;
-
-    (void)hint;
-    *b = uv_buf_init(r->chunk[i], sizeof(r->chunk[i]));
-}
-
-static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
-{
-    struct kube_exec_run *r = s->data;
-    int is_out = s == (uv_stream_t *)&r->out;
-    struct buf *dst = is_out ? &r->out_buf : &r->err_buf;
-
-    if (n > 0) {
-        size_t room = dst->max > dst->len + 1 ? dst->max - dst->len - 1 : 0;
-        size_t take = (size_t)n < room ? (size_t)n : room;
-
-        /* stderr is only logged: its tail may go; stdout must be whole. */
-        if ((buf_append(dst, b->base, take) || (is_out && take < (size_t)n)) && is_out &&
-            !r->overflow) {
-            r->overflow = 1;
-            (void)uv_process_kill(&r->proc, SIGKILL); /* it may have exited already */
-        }
-        OPENSSL_cleanse(b->base, (size_t)n);
-        return;
+    st = execcred_parse(res->out, res->out_len, r->api_version, &r->cred, why, sizeof(why));
+    if (st == ECD_ENOMEM)
+        return st;
+    if (st) {
+        log_error("%s: exec plugin %s printed no valid ExecCredential: %s", r->label, r->cmd, why);
+        return ECD_EAUTH;
     }
-    if (n == 0)
-        return;
-    (void)uv_read_stop(s); /* EOF or error: this stream is done */
-    if (is_out)
-        r->out_open = 0;
-    else
-        r->err_open = 0;
-    maybe_finish(r);
+    log_debug("%s: exec plugin %s gave a %s%s, %s", r->label, r->cmd,
+              secret_is_set(&r->cred.token) ? "token" : "client certificate",
+              secret_is_set(&r->cred.token) && r->cred.client_cert_pem ? " and a client certificate"
+                                                                       : "",
+              r->cred.expires ? "with an expiry" : "without expiry");
+    return ECD_OK;
 }
 
-static void on_timeout(uv_timer_t *t)
+static void on_child_done(const struct childproc_result *res, void *ud)
 {
-    struct kube_exec_run *r = t->data;
+    struct kube_exec_run *r = ud;
+    enum ecd_status st = judge(r, res);
 
-    r->timed_out = 1;
-    (void)uv_process_kill(&r->proc, SIGKILL); /* it may have exited already */
+    r->done(st, st ? NULL : &r->cred, r->ud);
+    run_free(r);
 }
 
 void kube_exec_cancel(struct kube_exec_run *r)
 {
-    if (r->finished || r->canceled)
-        return;
-    r->canceled = 1;
-    (void)uv_process_kill(&r->proc, SIGKILL); /* it may have exited already */
+    childproc_cancel(r->child);
 }
 
 /* KUBERNETES_EXEC_INFO: the ExecCredential "spec" the plugin reads. */
@@ -311,82 +210,49 @@ enum ecd_status kube_exec_start(uv_loop_t *loop, const struct kubeconfig_exec *x
                                 struct kube_exec_run **out)
 {
     struct kube_exec_run *r = calloc(1, sizeof(*r));
-    char **argv = NULL, **env = NULL, *info = NULL;
-    uv_stdio_container_t stdio[3];
-    uv_process_options_t o;
+    char **argv = NULL, **env = NULL, *info = NULL, *prefix = NULL;
+    struct childproc_opts o;
     enum ecd_status st = ECD_ENOMEM;
-    int rc;
 
     if (!r)
         return ECD_ENOMEM;
     if (!(r->label = strdup(label)) || !(r->cmd = strdup(x->command)) ||
         !(r->api_version = strdup(x->api_version)) ||
-        (x->install_hint && !(r->install_hint = strdup(x->install_hint))))
-        goto fail;
+        (x->install_hint && !(r->install_hint = strdup(x->install_hint))) ||
+        asprintf(&prefix, "%s: exec plugin %s", label, x->command) < 0) {
+        prefix = NULL; /* undefined after a failed asprintf */
+        goto out;
+    }
     if ((st = exec_info(x, cluster, &info)) || (st = build_env(x, info, &env)))
-        goto fail;
+        goto out;
     st = ECD_ENOMEM;
     if (!(argv = calloc(x->n_args + 2, sizeof(*argv))))
-        goto fail;
+        goto out;
     argv[0] = x->command;
     for (size_t i = 0; i < x->n_args; i++)
         argv[i + 1] = x->args[i];
     r->done = done;
     r->ud = ud;
     r->timeout_ms = timeout_ms ? timeout_ms : KUBE_EXEC_TIMEOUT_MS;
-    buf_init(&r->out_buf, KUBE_EXEC_STDOUT_MAX + 1);
-    buf_init(&r->err_buf, KUBE_EXEC_STDERR_KEEP + 1);
-    r->proc.data = r->out.data = r->err.data = r->timer.data = r;
-    /* Pipes and timer are set up before the spawn, so every path closes all four. */
-    (void)uv_pipe_init(loop, &r->out, 0); /* cannot fail on Unix */
-    (void)uv_pipe_init(loop, &r->err, 0); /* same */
-    (void)uv_timer_init(loop, &r->timer); /* same */
-    stdio[0].flags = UV_IGNORE;
-    stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-    stdio[1].data.stream = (uv_stream_t *)&r->out;
-    stdio[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-    stdio[2].data.stream = (uv_stream_t *)&r->err;
     memset(&o, 0, sizeof(o));
-    o.exit_cb = on_exit_cb;
     o.file = x->command;
     o.args = argv;
     o.env = env;
-    o.stdio_count = 3;
-    o.stdio = stdio;
-    rc = uv_spawn(loop, &r->proc, &o);
-    free(argv);
-    env_free(env);
-    free(info);
-    if (out)
+    o.timeout_ms = r->timeout_ms;
+    o.stdout_max = KUBE_EXEC_STDOUT_MAX;
+    o.stderr_keep = KUBE_EXEC_STDERR_KEEP;
+    o.stderr_log_prio = LOG_DEBUG;
+    o.stderr_log_prefix = prefix;
+    o.err_summary = CHILDPROC_ERR_FIRST_LINE;
+    st = childproc_start(loop, &o, on_child_done, r, &r->child);
+    if (!st && out)
         *out = r;
-    if (rc < 0) {
-        /* The handle needs closing all the same; done reports it from the close. */
-        log_error("%s: cannot run exec plugin %s: %s%s%s", label, x->command, uv_strerror(rc),
-                  r->install_hint ? "; " : "", r->install_hint ? r->install_hint : "");
-        r->st = ECD_EAUTH;
-        r->finished = 1;
-        close_all(r);
-        return ECD_OK;
-    }
-    r->out_open = r->err_open = 1;
-    if ((rc = uv_read_start((uv_stream_t *)&r->out, on_alloc, on_read)) < 0 ||
-        (rc = uv_read_start((uv_stream_t *)&r->err, on_alloc, on_read)) < 0 ||
-        (rc = uv_timer_start(&r->timer, on_timeout, r->timeout_ms, 0)) < 0) {
-        log_error("%s: exec plugin %s: %s", label, x->command, uv_strerror(rc));
-        (void)uv_process_kill(&r->proc, SIGKILL); /* may already be gone */
-        r->st = ECD_EIO;
-        r->finished = 1;
-        close_all(r);
-    }
-    return ECD_OK;
-fail:
+out:
     free(argv);
     env_free(env);
     free(info);
-    free(r->label);
-    free(r->cmd);
-    free(r->api_version);
-    free(r->install_hint);
-    free(r);
+    free(prefix);
+    if (st)
+        run_free(r);
     return st;
 }
