@@ -661,6 +661,28 @@ static void teardown_if_done(struct daemon *d)
     }
 }
 
+static void on_sink_stopped(struct sink *sk, enum ecd_status st, void *ud)
+{
+    struct daemon *d = ud;
+
+    (void)sk;
+    (void)st;
+    d->inflight--;
+    teardown_if_done(d);
+}
+
+/* Sinks with something to finish (a Lease to give back) get to do it before the
+ * HTTP client closes; teardown waits for them like for any request. */
+static void stop_sinks(struct daemon *d)
+{
+    for (size_t i = 0; i < d->plan->n_sinks; i++) {
+        struct sink *sk = d->plan->sinks[i];
+
+        if (sk->ops->stop && sk->ops->stop(sk, on_sink_stopped, d) == ECD_OK)
+            d->inflight++;
+    }
+}
+
 static void stop(struct daemon *d)
 {
     if (d->stopping)
@@ -669,6 +691,7 @@ static void stop(struct daemon *d)
     notify_stopping();
     log_info("stopping");
     cancel_all(d);
+    stop_sinks(d);
     plan_free(d->next); /* a pending reload: nothing of it runs yet */
     d->next = NULL;
     teardown_if_done(d);

@@ -55,6 +55,11 @@ struct sink_ops {
     void (*describe)(const struct sink *s, struct buf *out);
     /* Release what configure/push left in s->state (never called while a push runs). */
     void (*deinit)(struct sink *s);
+    /* Optional: the daemon is stopping; finish what must still go out (a Lease
+     * release, so another replica takes over at once) and call done once, from the
+     * loop, within a few seconds.  The core keeps the loop and HTTP client until then.
+     * An error return (nothing to finish) means done is never called. */
+    enum ecd_status (*stop)(struct sink *s, sink_done_fn *done, void *ud);
     /* 1: in SINK_MODE_CHECK, push() with no sets is a dry run that proves the sink can
      * reach and write its destination (server-side dryRun, read-only look-ups) and
      * writes nothing; --check runs it.  0: --check only describes the sink. */

@@ -46,9 +46,11 @@ struct kube_lease {
     struct kubelease_rec obs; /* the record last seen (or written) */
     cJSON *obs_obj;           /* owned; the object it came in, for the next PUT */
     int have_obs;
-    uint64_t obs_ms;     /* uv_now when the holder record last changed */
-    uint64_t renewed_ms; /* uv_now of the last successful write as holder */
-    long last_err;       /* last failure logged (HTTP status or -status): no repeats */
+    uint64_t obs_ms;              /* uv_now when the holder record last changed */
+    uint64_t renewed_ms;          /* uv_now of the last successful write as holder */
+    long last_err;                /* last failure logged (HTTP status or -status): no repeats */
+    void (*on_stopped)(void *ud); /* kube_lease_stop_notify(): told when all is done */
+    void *on_stopped_ud;
 };
 
 static uint64_t now_ms(struct kube_lease *l)
@@ -62,6 +64,8 @@ static void on_timer_closed(uv_handle_t *h)
 {
     struct kube_lease *l = h->data;
 
+    if (l->on_stopped)
+        l->on_stopped(l->on_stopped_ud);
     kubelease_rec_clear(&l->obs);
     cJSON_Delete(l->obs_obj);
     free(l->ns);
@@ -391,6 +395,15 @@ nomem:
 int kube_lease_leading(const struct kube_lease *l)
 {
     return l->leading;
+}
+
+void kube_lease_stop_notify(struct kube_lease *l, void (*stopped)(void *ud), void *ud)
+{
+    if (!l || l->stopped)
+        return;
+    l->on_stopped = stopped;
+    l->on_stopped_ud = ud;
+    kube_lease_stop(l);
 }
 
 void kube_lease_stop(struct kube_lease *l)

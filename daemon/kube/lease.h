@@ -34,5 +34,9 @@ int kube_lease_leading(const struct kube_lease *l);
 /* Stop; when holding, release the Lease (holderIdentity cleared) as a best effort
  * that does not delay shutdown.  The callback is not called again.  NULL is fine. */
 void kube_lease_stop(struct kube_lease *l);
+/* The same, and `stopped` runs once, from the loop, when the release has gone out
+ * (or failed, or was not needed: at most 2 s), so that a stopping daemon can keep
+ * its HTTP client until then and the next replica takes over at once. */
+void kube_lease_stop_notify(struct kube_lease *l, void (*stopped)(void *ud), void *ud);
 
 #endif

@@ -1502,6 +1502,39 @@ static void kube_describe(const struct sink *s, struct buf *out)
     (void)st;
 }
 
+struct kube_stopping {
+    struct sink *s;
+    sink_done_fn *done;
+    void *ud;
+};
+
+static void on_lease_released(void *ud)
+{
+    struct kube_stopping *ks = ud;
+
+    ks->done(ks->s, ECD_OK, ks->ud);
+    free(ks);
+}
+
+/* The daemon stops: give the Lease back (holder cleared) before the HTTP client goes,
+ * so that another replica leads at once instead of after leaseDurationSeconds. */
+static enum ecd_status kube_stop(struct sink *s, sink_done_fn *done, void *ud)
+{
+    struct kube_state *kst = s->state;
+    struct ksink *k = kst->k;
+    struct kube_stopping *ks;
+
+    if (!k || !k->lease)
+        return ECD_EINVAL;
+    ks = calloc(1, sizeof(*ks));
+    if (!ks)
+        return ECD_ENOMEM;
+    *ks = (struct kube_stopping){.s = s, .done = done, .ud = ud};
+    kube_lease_stop_notify(k->lease, on_lease_released, ks);
+    k->lease = NULL;
+    return ECD_OK;
+}
+
 static void kube_deinit(struct sink *s)
 {
     struct kube_state *ks = s->state;
@@ -1548,5 +1581,6 @@ const struct sink_ops sink_kubernetes_ops = {
     .cancel = kube_cancel_push,
     .describe = kube_describe,
     .deinit = kube_deinit,
+    .stop = kube_stop,
     .dry_run = 1,
 };
