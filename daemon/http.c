@@ -398,6 +398,17 @@ static enum ecd_status req_setup(struct http_req *r, const struct http_request_o
             r->hdrs = n;
     }
     buf_wipe(&line);
+    /* No "Expect: 100-continue" (curl's default for bodies over 1 KiB): it costs every
+     * write a round trip, or a 1 s stall with a server that does not answer it, and
+     * our bodies are small and always wanted. */
+    if (!st && o->body && o->body_len) {
+        struct curl_slist *n = curl_slist_append(r->hdrs, "Expect:");
+
+        if (!n)
+            st = ECD_ENOMEM;
+        else
+            r->hdrs = n;
+    }
     if (st)
         return st;
     if (o->body && o->body_len) {
