@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
 import testbed  # noqa: E402
@@ -46,36 +45,6 @@ WEB_ROLE = "arn:aws:iam::210987654321:role/irsa"
 
 def keys(ak=AK, sk=SK):
     return "aws_access_key_id = %s\naws_secret_access_key = %s\n" % (ak, sk)
-
-
-class Fake:
-    """A fixture server (fake_imds.py / fake_ecs.py) on 127.0.0.1:0."""
-
-    def __init__(self, script, *args):
-        self.proc = testbed._track(subprocess.Popen(
-            [sys.executable, os.path.join(FIX, script)] + list(args),
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL))
-        line = self.proc.stdout.readline().decode()
-        if not line.startswith("READY port="):
-            raise RuntimeError("%s printed %r" % (script, line))
-        self.url = "http://127.0.0.1:%d" % int(line.split("=")[1])
-
-    def control(self, **knobs):
-        req = urllib.request.Request(self.url + "/_control", data=json.dumps(knobs).encode(),
-                                     method="POST")
-        urllib.request.urlopen(req, timeout=5).read()
-
-    def log(self, clear=True):
-        """The requests since the last clear, without the test's own /_... ones."""
-        with urllib.request.urlopen(self.url + "/_log" + ("?clear=1" if clear else ""),
-                                    timeout=5) as r:
-            return [e for e in json.load(r) if not e["path"].startswith("/_")]
-
-    def stats(self, clear=True):
-        """fake_imds.py's token counters."""
-        with urllib.request.urlopen(self.url + "/_stats" + ("?clear=1" if clear else ""),
-                                    timeout=5) as r:
-            return json.load(r)
 
 
 def sha(s):
@@ -578,8 +547,8 @@ def main():
     table = []
     try:
         moto = testbed.Moto(top)
-        imds = Fake("fake_imds.py", "--require-v2")
-        ecs = Fake("fake_ecs.py", "--auth", "ecs-auth")
+        imds = testbed.Fixture("fake_imds.py", "--require-v2")
+        ecs = testbed.Fixture("fake_ecs.py", "--auth", "ecs-auth")
         oracle_rows(tap, tool, moto, imds, ecs, top, table)
         endpoint_rows(tap, tool, moto, top, table)
         refresh_checks(tap, tool, moto, ecs, imds, top)

@@ -50,10 +50,7 @@ class FakeRancher:
         self.errf = open(os.path.join(workdir, "fake-rancher.log"), "wb")
         self.proc = tb._track(subprocess.Popen([sys.executable, FAKE], stdout=subprocess.PIPE,
                                                stderr=self.errf, stdin=subprocess.DEVNULL))
-        line = self.proc.stdout.readline().decode()
-        if not line.startswith("READY port="):
-            raise RuntimeError("fake_rancher1 printed %r" % line)
-        self.port = int(line.split("=", 1)[1])
+        self.port = tb.wait_ready(self.proc, "fake_rancher1", 15.0)
         self.url = "http://127.0.0.1:%d" % self.port
 
     def _req(self, method, path, body=None):

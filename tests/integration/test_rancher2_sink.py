@@ -23,7 +23,6 @@ import base64
 import json
 import os
 import re
-import selectors
 import shutil
 import ssl
 import subprocess
@@ -62,14 +61,8 @@ class FakeRancher:
                "--token", NONE_KEY + "=none"]
         self.proc = tb._track(subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                                stdout=subprocess.PIPE, stderr=self.logf))
-        sel = selectors.DefaultSelector()
-        sel.register(self.proc.stdout, selectors.EVENT_READ)
-        if not sel.select(15):
-            raise RuntimeError("fake_rancher2 not ready")
-        line = self.proc.stdout.readline().decode()
-        if not line.startswith("READY port="):
-            raise RuntimeError("fake_rancher2 printed %r" % line)
-        self.port = int(line.split("=", 1)[1])
+        self.port = tb.wait_ready(self.proc, "fake_rancher2", 15.0,
+                                  lambda: tb._tail(self.logpath, 4000))
         self.url = "https://127.0.0.1:%d" % self.port
         self.ctx = ssl.create_default_context(cafile=pki["ca"])
 

@@ -13,9 +13,7 @@ is a clear, fast configuration error.  Usage: test_region.py /path/to/ecr-credd
 
 import json
 import os
-import subprocess
 import sys
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
 import testbed as tb  # noqa: E402
@@ -23,29 +21,12 @@ import testbed as tb  # noqa: E402
 ACCT = tb.DEFAULT_ACCOUNT
 
 
-class FakeImds:
-    """tests/fixtures/fake_imds.py on 127.0.0.1:0, with its request log."""
-
-    def __init__(self, region):
-        self.proc = tb._track(subprocess.Popen(
-            [sys.executable, os.path.join(tb.HERE, "fake_imds.py"), "--region", region],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL))
-        line = self.proc.stdout.readline().decode()
-        if not line.startswith("READY port="):
-            raise RuntimeError("fake_imds.py printed %r" % line)
-        self.url = "http://127.0.0.1:%d" % int(line.split("=")[1])
-
-    def paths(self):
-        with urllib.request.urlopen(self.url + "/_log?clear=1", timeout=5) as r:
-            return [e["path"] for e in json.load(r)]
-
-
 def main():
     tap, binary = tb.start(modules=("moto",))
 
     with tb.workdir() as wd:
         moto = tb.Moto(wd)
-        imds = FakeImds("eu-central-1")
+        imds = tb.Fixture("fake_imds.py", "--region", "eu-central-1")
         daemon = tb.Daemon(binary, os.path.join(wd, "home"))
         fresh_dir = tb.dir_maker(wd, create=True)
         aws = os.path.join(daemon.home, ".aws")
@@ -69,13 +50,13 @@ def main():
                 f.write(text)
 
         # 1. Nothing configured: the instance's region, from IMDSv2.
-        imds.paths()
+        imds.log()
         dc = fresh_dir()
         r = daemon.run(env=env(dc))
         tb.check_exit(tap, r, 0, "no region configured: --once")
         tap.eq(hosts(dc), [tb.ecr_host(ACCT, "eu-central-1")],
                "the token is for the instance's region (placement/region)", r.diag())
-        seen = imds.paths()
+        seen = [e["path"] for e in imds.log()]
         tap.ok("/latest/api/token" in seen and "/latest/meta-data/placement/region" in seen,
                "asked with an IMDSv2 session token", seen)
         tap.ok("region eu-central-1 from instance metadata" in r.err,
@@ -94,7 +75,7 @@ def main():
             r = daemon.run(env=env(dc, **extra))
             tb.check_exit(tap, r, 0, "%s: --once" % name)
             tap.eq(hosts(dc), [tb.ecr_host(ACCT, want)], "%s wins" % name, r.diag())
-            tap.eq(imds.paths(), [], "%s: instance metadata not asked" % name)
+            tap.eq([e["path"] for e in imds.log()], [], "%s: instance metadata not asked" % name)
         cfg = os.path.join(wd, "config.json")
         with open(cfg, "w") as f:
             json.dump({"registries": [{"region": "sa-east-1"}],
@@ -103,14 +84,14 @@ def main():
         tb.check_exit(tap, r, 0, "config region: --once")
         tap.ok("sa-east-1" in open(json.load(open(cfg))["sinks"][0]["path"]).read(),
                "the config's region wins over AWS_REGION", r.diag())
-        tap.eq(imds.paths(), [], "config region: instance metadata not asked")
+        tap.eq([e["path"] for e in imds.log()], [], "config region: instance metadata not asked")
         write_profile("")
 
         # 3. --check names the region found in instance metadata.
         r = daemon.run(["--check"], env=env(fresh_dir()))
         tb.check_exit(tap, r, 0, "--check with the instance's region")
         tap.ok("eu-central-1" in r.out, "--check shows the metadata region", r.diag())
-        imds.paths()
+        imds.log()
 
         # 4. No region anywhere: metadata disabled, or not answering.
         for name, extra in [("metadata disabled", {"AWS_EC2_METADATA_DISABLED": "true"}),
@@ -123,7 +104,7 @@ def main():
                    "%s: a warning says why metadata gave no region" % name, r.err)
             tap.ok(r.secs < 5, "%s: fails fast (%.2f s)" % (name, r.secs))
             tap.eq(os.listdir(dc), [], "%s: nothing written" % name)
-        tap.eq(imds.paths(), [], "disabled/unreachable: the fake was not asked")
+        tap.eq([e["path"] for e in imds.log()], [], "disabled/unreachable: the fake was not asked")
 
         tb.check_no_secrets(tap, daemon.results, {"secret key": tb.EXAMPLE_SK,
                                                     "ECR password": tb.password_for(ACCT)})
